@@ -1,6 +1,7 @@
 package ensure
 
 import (
+	"context"
 	"errors"
 	"testing"
 )
@@ -43,5 +44,15 @@ func TestInvalidErrorUnwraps(t *testing.T) {
 	var ie *InvalidError
 	if !errors.As(err, &ie) || ie.Field != "bucket.name" {
 		t.Fatalf("errors.As failed: %#v", ie)
+	}
+}
+
+func TestReport(t *testing.T) {
+	var got []string
+	ctx := WithReporter(context.Background(), func(m string) { got = append(got, m) })
+	Report(ctx, "waiting for %s", "server")
+	Report(context.Background(), "dropped")
+	if len(got) != 1 || got[0] != "waiting for server" {
+		t.Fatalf("got %v", got)
 	}
 }
