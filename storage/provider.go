@@ -1,0 +1,34 @@
+package storage
+
+import (
+	"context"
+
+	"github.com/assemblekit/assemble/ensure"
+)
+
+// Provider makes a bucket match a BucketSpec.
+//
+// Ensure is idempotent: on a converged world it returns ensure.Unchanged and
+// sends no mutating request. A bucket that exists and is not the spec's
+// Owner's fails with an error that unwraps to ensure.ErrConflict.
+type Provider interface {
+	Ensure(ctx context.Context, spec BucketSpec) (*Bucket, ensure.Op, error)
+}
+
+// Planner is a Provider that can say what Ensure would change, with reads
+// only.
+type Planner interface {
+	Plan(ctx context.Context, spec BucketSpec) (ensure.Changes, error)
+}
+
+// Destroyer is a Provider that can remove the bucket it made. It removes only
+// a bucket marked as owned by spec.Owner, refuses a non-empty one unless
+// spec.EmptyOnDestroy is set, and reports what it deleted.
+type Destroyer interface {
+	Destroy(ctx context.Context, spec BucketSpec) (ensure.Changes, error)
+}
+
+// Estimator is a Provider that knows its vendor's price list.
+type Estimator interface {
+	Estimate(ctx context.Context, spec BucketSpec) (Price, error)
+}
