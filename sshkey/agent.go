@@ -37,6 +37,9 @@ func (sel Selector) EnsureKey(ctx context.Context) (*Key, ensure.Op, error) {
 	return k, ensure.Unchanged, nil
 }
 
+// PlanKey implements Source: the same as EnsureKey, which never writes.
+func (sel Selector) PlanKey(ctx context.Context) (*Key, ensure.Op, error) { return sel.EnsureKey(ctx) }
+
 // FromAgent connects to the ssh-agent and returns the key sel picks. The
 // key's signer signs through the agent, whose connection stays open for the
 // life of the program.

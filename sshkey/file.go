@@ -38,6 +38,33 @@ func File(path string) Spec { return Spec{Path: path} }
 // EnsureKey implements Source: it calls Ensure.
 func (s Spec) EnsureKey(ctx context.Context) (*Key, ensure.Op, error) { return Ensure(ctx, s) }
 
+// PlanKey implements Source: it loads the key if it is there (Unchanged, or
+// Updated when its .pub is missing) and returns a nil key and Created when it
+// is not. It writes nothing.
+func (s Spec) PlanKey(ctx context.Context) (*Key, ensure.Op, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, "", err
+	}
+	path, err := Expand(s.Path)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Lstat(path + ".pub"); err == nil {
+			return nil, "", invalid(path+".pub", "exists without its private key", "move the .pub away or restore the private key; assemble never overwrites it", nil)
+		}
+		return nil, ensure.Created, nil
+	}
+	k, err := load(path, s.Passphrase)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := os.Lstat(path + ".pub"); err != nil {
+		return k, ensure.Updated, nil
+	}
+	return k, ensure.Unchanged, nil
+}
+
 // Ensure makes sure an SSH key is at spec.Path and returns it.
 //
 // With no file there it generates an ed25519 key in OpenSSH format

@@ -11,6 +11,9 @@ import (
 type Source interface {
 	// EnsureKey returns the key, generating it if the source does that.
 	EnsureKey(ctx context.Context) (*Key, ensure.Op, error)
+	// PlanKey says what EnsureKey would do without writing anything; the key
+	// is nil when it would be created.
+	PlanKey(ctx context.Context) (*Key, ensure.Op, error)
 }
 
 var (

@@ -1,0 +1,56 @@
+package assemble
+
+import (
+	"sync"
+	"time"
+
+	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/sshkey"
+)
+
+// Outputs is what a run produced, one typed field per ingredient. A field is
+// nil when the recipe has no such step or the step didn't finish.
+type Outputs struct {
+	// Recipe is the recipe's name (Kamal's service).
+	Recipe string
+	// SSHKey is the key the recipe logs in with.
+	SSHKey *sshkey.Key
+
+	mu    sync.Mutex
+	steps []StepResult
+}
+
+// StepResult is how one step of a run ended.
+type StepResult struct {
+	Step    string
+	Op      ensure.Op
+	Elapsed time.Duration
+	// Changes is the step's plan (Plan) or what it removed (Destroy).
+	Changes ensure.Changes
+}
+
+func newOutputs(name string) *Outputs { return &Outputs{Recipe: name} }
+
+func (o *Outputs) record(r StepResult) {
+	o.mu.Lock()
+	o.steps = append(o.steps, r)
+	o.mu.Unlock()
+}
+
+// Steps returns the results of the steps that finished, in the order they
+// finished.
+func (o *Outputs) Steps() []StepResult {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]StepResult(nil), o.steps...)
+}
+
+// Op returns what the named step did, or "" if it didn't finish.
+func (o *Outputs) Op(step string) ensure.Op {
+	for _, s := range o.Steps() {
+		if s.Step == step {
+			return s.Op
+		}
+	}
+	return ""
+}

@@ -1,0 +1,81 @@
+package assemble
+
+import (
+	"context"
+
+	"github.com/assemblekit/assemble/ensure"
+)
+
+// Step is one unit of a recipe. Every ingredient is a Step; programs may add
+// their own with Recipe.Add.
+//
+// A step reads what the steps it needs produced from *Outputs and writes its
+// own result there. The Recipe guarantees that a step runs only after every
+// step it Needs has finished, so those reads never race.
+type Step interface {
+	// Name identifies the step in events and errors; unique in a recipe.
+	Name() string
+	// Needs names the steps that must finish first. It is called when a run
+	// starts, after the whole recipe is built.
+	Needs() []string
+	// Ensure converges the step's resources and reports what it did.
+	Ensure(ctx context.Context, out *Outputs) (ensure.Op, error)
+}
+
+// Planner is a Step that can say what Ensure would change, using reads only.
+// A step that isn't a Planner shows no changes in a plan.
+type Planner interface {
+	Plan(ctx context.Context, out *Outputs) (ensure.Changes, error)
+}
+
+// Destroyer is a Step that can remove what it made. A step that isn't a
+// Destroyer is left alone by Destroy.
+type Destroyer interface {
+	Destroy(ctx context.Context, out *Outputs) (ensure.Changes, error)
+}
+
+// StepFunc adapts plain functions into a Step, for programs that add a step
+// of their own. Plan and Destroy may be nil.
+type StepFunc struct {
+	StepName  string
+	StepNeeds []string
+	EnsureFn  func(ctx context.Context, out *Outputs) (ensure.Op, error)
+	PlanFn    func(ctx context.Context, out *Outputs) (ensure.Changes, error)
+	DestroyFn func(ctx context.Context, out *Outputs) (ensure.Changes, error)
+}
+
+// Name implements Step.
+func (s *StepFunc) Name() string { return s.StepName }
+
+// Needs implements Step.
+func (s *StepFunc) Needs() []string { return s.StepNeeds }
+
+// Ensure implements Step.
+func (s *StepFunc) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
+	if s.EnsureFn == nil {
+		return ensure.Unchanged, nil
+	}
+	return s.EnsureFn(ctx, out)
+}
+
+// Plan implements Planner.
+func (s *StepFunc) Plan(ctx context.Context, out *Outputs) (ensure.Changes, error) {
+	if s.PlanFn == nil {
+		return nil, nil
+	}
+	return s.PlanFn(ctx, out)
+}
+
+// Destroy implements Destroyer.
+func (s *StepFunc) Destroy(ctx context.Context, out *Outputs) (ensure.Changes, error) {
+	if s.DestroyFn == nil {
+		return nil, nil
+	}
+	return s.DestroyFn(ctx, out)
+}
+
+var (
+	_ Step      = (*StepFunc)(nil)
+	_ Planner   = (*StepFunc)(nil)
+	_ Destroyer = (*StepFunc)(nil)
+)
