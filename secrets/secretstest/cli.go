@@ -57,7 +57,9 @@ type Invocation struct {
 }
 
 // String renders the command line, e.g. "op item get web --format json".
-func (i Invocation) String() string { return strings.TrimSpace(i.Tool + " " + strings.Join(i.Args, " ")) }
+func (i Invocation) String() string {
+	return strings.TrimSpace(i.Tool + " " + strings.Join(i.Args, " "))
+}
 
 // Expect is one entry of a scenario: a tool and its exact arguments, and
 // the reply. Its methods configure it and return it for chaining.
@@ -72,7 +74,12 @@ type Expect struct {
 }
 
 // Stdout sets what the fake prints on stdout.
-func (e *Expect) Stdout(s string) *Expect { e.c.mu.Lock(); e.reply.Stdout = s; e.c.mu.Unlock(); return e }
+func (e *Expect) Stdout(s string) *Expect {
+	e.c.mu.Lock()
+	e.reply.Stdout = s
+	e.c.mu.Unlock()
+	return e
+}
 
 // Fail makes the fake print stderr and exit with code.
 func (e *Expect) Fail(code int, stderr string) *Expect {
@@ -83,7 +90,12 @@ func (e *Expect) Fail(code int, stderr string) *Expect {
 }
 
 // Do computes the reply from the invocation (for stdin-dependent answers).
-func (e *Expect) Do(f func(Invocation) Reply) *Expect { e.c.mu.Lock(); e.fn = f; e.c.mu.Unlock(); return e }
+func (e *Expect) Do(f func(Invocation) Reply) *Expect {
+	e.c.mu.Lock()
+	e.fn = f
+	e.c.mu.Unlock()
+	return e
+}
 
 // Times lets the entry answer n calls instead of one.
 func (e *Expect) Times(n int) *Expect { e.c.mu.Lock(); e.times = n; e.c.mu.Unlock(); return e }

@@ -76,16 +76,27 @@ func StartSecretsManager(t testing.TB) (*SecretsManager, string) {
 
 func serveLoopback(t testing.TB, h http.Handler) string {
 	t.Helper()
+	srv, err := Serve(h)
+	if err != nil {
+		t.Fatalf("secretstest: %v", err)
+	}
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// Serve serves h on 127.0.0.1 (an explicit loopback address, any free
+// port) until the returned server is closed. Use it outside tests, in
+// examples and harnesses; tests can use StartSecretsManager and StartDoppler.
+func Serve(h http.Handler) (*httptest.Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("secretstest: listen: %v", err)
+		return nil, fmt.Errorf("listen on loopback: %w", err)
 	}
 	srv := httptest.NewUnstartedServer(h)
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return srv, nil
 }
 
 // Knobs returns the fake's latency, fault and request-log controls.
