@@ -1,0 +1,49 @@
+package registry_test
+
+import (
+	"testing"
+
+	"github.com/assemblekit/assemble/registry/registrytest"
+	"github.com/assemblekit/assemble/sim"
+)
+
+func simTarget(t *testing.T, opts ...registrytest.Option) (contractTarget, *registrytest.Server) {
+	srv := registrytest.New(t, opts...)
+	srv.AddUser("alice", "alice-pw-7f3a9c", "push")
+	srv.AddUser("reader", "reader-pw-1b2c3d", "pull")
+	ro := registrytest.New(t, append(opts, registrytest.WithReadOnly())...)
+	ro.AddUser("alice", "alice-pw-7f3a9c", "push")
+	return contractTarget{
+		Host: srv.Host(), User: "alice", Password: "alice-pw-7f3a9c",
+		PullOnlyUser: "reader", PullOnlyPassword: "reader-pw-1b2c3d",
+		ReadOnlyHost: ro.Host(),
+		OpenUploads:  srv.OpenUploads,
+	}, srv
+}
+
+func TestContractSimulator(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []registrytest.Option
+	}{
+		{"basic", nil},
+		{"bearer", []registrytest.Option{registrytest.WithBearer()}},
+		{"bearer-401-insufficient-scope", []registrytest.Option{registrytest.WithBearer(), registrytest.WithDenyUnauthorized()}},
+		{"basic-401-for-no-push", []registrytest.Option{registrytest.WithDenyUnauthorized()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg, srv := simTarget(t, tc.opts...)
+			runContract(t, tg)
+			// Nothing was pushed: the only writes are the started and
+			// cancelled uploads, and every started upload was cancelled.
+			posts := srv.Knobs().Count("POST", "/v2/*")
+			deletes := srv.Knobs().Count("DELETE", "/v2/*")
+			if posts == 0 || len(sim.MutatingOf(srv.Knobs().Requests())) != posts+deletes {
+				t.Fatalf("unexpected writes: %v", sim.MutatingOf(srv.Knobs().Requests()))
+			}
+			if srv.Knobs().Count("PUT", "*") != 0 || srv.Knobs().Count("PATCH", "*") != 0 {
+				t.Fatal("the check wrote data")
+			}
+		})
+	}
+}
