@@ -88,11 +88,23 @@ func (c *Client) Run(ctx context.Context, cmd string, opts ...RunOption) (*Resul
 	stderr := &capped{max: MaxOutput}
 	sess.Stdout = stdout
 	sess.Stderr = stderr
+	var stdin io.WriteCloser
 	if rc.stdin != nil {
-		sess.Stdin = rc.stdin
+		// Our own copy, not Session.Stdin: a command that exits without
+		// reading its input makes the copy fail with EOF, and Session.Wait
+		// would report that instead of the exit status.
+		if stdin, err = sess.StdinPipe(); err != nil {
+			return nil, fmt.Errorf("run %q on %s: stdin: %w", cmd, c.addr, err)
+		}
 	}
 	if err := sess.Start(cmd); err != nil {
 		return nil, fmt.Errorf("run %q on %s: start: %w", cmd, c.addr, err)
+	}
+	if stdin != nil {
+		go func() {
+			_, _ = io.Copy(stdin, rc.stdin)
+			_ = stdin.Close()
+		}()
 	}
 	done := make(chan error, 1)
 	go func() { done <- sess.Wait() }()
