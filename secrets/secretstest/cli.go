@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +13,22 @@ import (
 	"sync"
 	"testing"
 )
+
+// Any, as an argument of On, matches any single argument (a temporary
+// file's path, for instance).
+const Any = "\x00secretstest-any\x00"
+
+func argsMatch(want, got []string) bool {
+	if len(want) != len(got) {
+		return false
+	}
+	for i := range want {
+		if want[i] != Any && want[i] != got[i] {
+			return false
+		}
+	}
+	return true
+}
 
 // Tools are the fake executables every CLIs provides.
 var Tools = []string{"op", "lpass", "bw", "doppler", "aws"}
@@ -54,6 +68,9 @@ type Invocation struct {
 	// Env holds the OP_*, LPASS_*, BW_*, DOPPLER_* and AWS_* variables the
 	// fake was started with.
 	Env map[string]string
+	// Files holds the content of every argument (or --flag=value value)
+	// that named a regular file when the fake ran, such as a --template.
+	Files map[string]string
 }
 
 // String renders the command line, e.g. "op item get web --format json".
@@ -106,8 +123,9 @@ func (e *Expect) Always() *Expect { return e.Times(-1) }
 // CLIs is a set of fake password-manager executables driven by one
 // scenario. It is safe for concurrent use.
 type CLIs struct {
-	t   testing.TB
-	dir string
+	errorf func(format string, args ...any)
+	dir    string
+	close  func()
 
 	mu         sync.Mutex
 	exps       []*Expect
@@ -116,33 +134,55 @@ type CLIs struct {
 }
 
 // NewCLIs writes the fakes into a temporary directory and starts the
-// loopback listener they report to; everything is removed when t ends. The
-// test binary must route through Main.
+// loopback listener they report to; everything is removed when t ends, and
+// a call the scenario does not expect fails t. The test binary must route
+// through Main.
 func NewCLIs(t testing.TB) *CLIs {
 	t.Helper()
+	c, err := OpenCLIs()
+	if err != nil {
+		t.Fatalf("secretstest: %v", err)
+	}
+	c.errorf = t.Errorf
+	t.Cleanup(c.Close)
+	return c
+}
+
+// OpenCLIs is NewCLIs outside a test (examples, harnesses): unexpected
+// calls are only recorded (see Unexpected), and the caller must Close it.
+func OpenCLIs() (*CLIs, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		t.Fatalf("secretstest: find test binary: %v", err)
+		return nil, fmt.Errorf("find test binary: %w", err)
 	}
-	c := &CLIs{t: t, dir: t.TempDir()}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	dir, err := os.MkdirTemp("", "secretstest-")
 	if err != nil {
-		t.Fatalf("secretstest: listen: %v", err)
+		return nil, err
 	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(c.serve))
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	addr := ln.Addr().String()
+	c := &CLIs{dir: dir}
+	srv, err := Serve(http.HandlerFunc(c.serve))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	c.close = func() { srv.Close(); os.RemoveAll(dir) }
+	addr := srv.Listener.Addr().String()
 	for _, tool := range Tools {
 		script := fmt.Sprintf("#!/bin/sh\n%s=%s\n%s=%s\nexport %s %s\nexec '%s' \"$@\"\n",
 			envTool, tool, envAddr, addr, envTool, envAddr, exe)
 		if err := os.WriteFile(filepath.Join(c.dir, tool), []byte(script), 0o755); err != nil {
-			t.Fatalf("secretstest: write fake %s: %v", tool, err)
+			c.Close()
+			return nil, fmt.Errorf("write fake %s: %w", tool, err)
 		}
 	}
-	return c
+	return c, nil
+}
+
+// Close stops the listener and removes the fakes.
+func (c *CLIs) Close() {
+	if c.close != nil {
+		c.close()
+	}
 }
 
 // Dir is the directory holding the fakes, for PATH.
@@ -230,7 +270,7 @@ func (c *CLIs) serve(w http.ResponseWriter, r *http.Request) {
 	c.calls = append(c.calls, inv)
 	var match *Expect
 	for _, e := range c.exps {
-		if e.tool == inv.Tool && slices.Equal(e.args, inv.Args) && (e.times < 0 || e.used < e.times) {
+		if e.tool == inv.Tool && argsMatch(e.args, inv.Args) && (e.times < 0 || e.used < e.times) {
 			match = e
 			e.used++
 			break
@@ -245,8 +285,8 @@ func (c *CLIs) serve(w http.ResponseWriter, r *http.Request) {
 		reply, fn = match.reply, match.fn
 	}
 	c.mu.Unlock()
-	if match == nil {
-		c.t.Errorf("secretstest: unexpected call: %s", inv.String())
+	if match == nil && c.errorf != nil {
+		c.errorf("secretstest: unexpected call: %s", inv.String())
 	}
 	if fn != nil {
 		reply = fn(inv)
@@ -267,6 +307,17 @@ func runFake(tool, addr string) int {
 		for _, p := range envPrefixes {
 			if strings.HasPrefix(k, p) {
 				inv.Env[k] = v
+			}
+		}
+	}
+	inv.Files = map[string]string{}
+	for _, a := range inv.Args {
+		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+			a = v
+		}
+		if fi, err := os.Stat(a); err == nil && fi.Mode().IsRegular() && fi.Size() < 1<<20 {
+			if b, err := os.ReadFile(a); err == nil {
+				inv.Files[a] = string(b)
 			}
 		}
 	}
