@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 
 	"github.com/assemblekit/assemble/ensure"
 )
@@ -19,6 +20,7 @@ type Recipe struct {
 	observer    func(Event)
 	concurrency int
 	buildErr    error
+	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Option configures a Recipe.
@@ -42,6 +44,13 @@ func WithObserver(f func(Event)) Option { return func(r *Recipe) { r.observer = 
 // another in the order they were added (dependencies first). The default is
 // 8.
 func WithConcurrency(n int) Option { return func(r *Recipe) { r.concurrency = n } }
+
+// WithDialer sets how the recipe's own SSH connections (the builder's) are
+// dialled; the sandbox uses it to reach simulated hosts on loopback. The
+// default is a plain net.Dialer.
+func WithDialer(d func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(r *Recipe) { r.dial = d }
+}
 
 // New starts a recipe. The name identifies everything the recipe owns (it
 // labels servers, marks DNS records and buckets) and becomes Kamal's

@@ -4,8 +4,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/assemblekit/assemble/builder"
 	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/server"
 	"github.com/assemblekit/assemble/sshkey"
+	"github.com/assemblekit/assemble/storage"
 )
 
 // Outputs is what a run produced, one typed field per ingredient. A field is
@@ -15,6 +18,12 @@ type Outputs struct {
 	Recipe string
 	// SSHKey is the key the recipe logs in with.
 	SSHKey *sshkey.Key
+	// Server is the server, reachable over SSH with its pinned host key.
+	Server *server.Server
+	// Bucket is the app's bucket and the credentials to reach it.
+	Bucket *storage.Bucket
+	// Builder is the remote Docker builder.
+	Builder *builder.Builder
 
 	mu    sync.Mutex
 	steps []StepResult

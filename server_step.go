@@ -1,0 +1,71 @@
+package assemble
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/server"
+)
+
+// StepServer is the name of the server step.
+const StepServer = "server"
+
+// Server adds the server: p is the vendor (hetzner.New, robot.New,
+// static.New), spec what it should be. The recipe fills in spec.Owner (its
+// name), spec.SSHKey (the recipe's key, when the spec has none) and
+// spec.Builder (when the recipe's builder is this server).
+func (r *Recipe) Server(p server.Provider, spec server.Spec) *Recipe {
+	return r.Add(&serverStep{r: r, p: p, spec: spec})
+}
+
+type serverStep struct {
+	r    *Recipe
+	p    server.Provider
+	spec server.Spec
+}
+
+func (s *serverStep) Name() string { return StepServer }
+
+func (s *serverStep) Needs() []string {
+	if s.r.has(StepSSHKey) {
+		return []string{StepSSHKey}
+	}
+	return nil
+}
+
+// resolve completes the spec from the recipe and what earlier steps made.
+func (s *serverStep) resolve(out *Outputs) server.Spec {
+	spec := s.spec
+	if spec.Owner == "" {
+		spec.Owner = s.r.name
+	}
+	if spec.SSHKey == nil && out.SSHKey != nil {
+		spec.SSHKey = out.SSHKey.PublicKey()
+	}
+	if b := s.r.builderStep(); b != nil && b.onServer {
+		spec.Builder = true
+	}
+	return spec
+}
+
+func (s *serverStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
+	srv, op, err := s.p.Ensure(ctx, s.resolve(out))
+	if err != nil {
+		return "", err
+	}
+	if srv == nil {
+		return "", fmt.Errorf("ensure server: the provider returned no server")
+	}
+	out.Server = srv
+	return op, nil
+}
+
+func (s *serverStep) Plan(ctx context.Context, out *Outputs) (ensure.Changes, error) {
+	spec := s.resolve(out)
+	return planVia(ctx, s.p, spec, "server", spec.Name)
+}
+
+func (s *serverStep) Destroy(ctx context.Context, out *Outputs) (ensure.Changes, error) {
+	return destroyVia(ctx, s.p, s.resolve(out))
+}
