@@ -7,6 +7,7 @@ import (
 	"net"
 
 	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/secret"
 )
 
 // Recipe is the list of ingredients one app needs, with their settings.
@@ -21,6 +22,7 @@ type Recipe struct {
 	concurrency int
 	buildErr    error
 	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
+	appSecrets  map[string]secret.Value
 }
 
 // Option configures a Recipe.

@@ -315,12 +315,12 @@ func TestRecipeName(t *testing.T) {
 		require.NoError(t, validateName(ok), ok)
 	}
 	for name, why := range map[string]string{
-		"":              "is empty",
-		"my app":        "must match [a-z0-9_-]+",
-		"shop.example":  "must match",
-		"-shop":         "start and end",
-		"shop_":         "start and end",
-		"ünicode":       "must match",
+		"":                       "is empty",
+		"my app":                 "must match [a-z0-9_-]+",
+		"shop.example":           "must match",
+		"-shop":                  "start and end",
+		"shop_":                  "start and end",
+		"ünicode":                "must match",
 		string(make([]byte, 64)): "must match",
 	} {
 		err := validateName(name)

@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"github.com/assemblekit/assemble/builder"
+	"github.com/assemblekit/assemble/dns"
 	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/registry"
 	"github.com/assemblekit/assemble/server"
 	"github.com/assemblekit/assemble/sshkey"
 	"github.com/assemblekit/assemble/storage"
@@ -22,6 +24,16 @@ type Outputs struct {
 	Server *server.Server
 	// Bucket is the app's bucket and the credentials to reach it.
 	Bucket *storage.Bucket
+	// Record is the A record pointing at the server, verified at the zone's
+	// authoritative nameservers.
+	Record *dns.Record
+	// RecordAAAA is the AAAA record, when the recipe asks for one.
+	RecordAAAA *dns.Record
+	// Registry is the registry login, proven to push to the image
+	// repository.
+	Registry *registry.Login
+	// Secrets says where the deployment's secrets are stored.
+	Secrets *StoredSecrets
 	// Builder is the remote Docker builder.
 	Builder *builder.Builder
 

@@ -1,0 +1,111 @@
+package assemble
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/assemblekit/assemble/dns"
+	"github.com/assemblekit/assemble/ensure"
+)
+
+// StepDNS is the name of the A record step; an AAAA record's step is
+// StepDNS + "-aaaa".
+const StepDNS = "dns"
+
+// Domain adds a DNS record pointing spec.Name at the server: an A record
+// (spec.Type empty or "A") with the server's IPv4, or an AAAA record with
+// its IPv6 — call Domain twice for both. With spec.Content set it points
+// there instead and doesn't wait for the server. The recipe fills in
+// spec.Owner.
+func (r *Recipe) Domain(p dns.Provider, spec dns.RecordSpec) *Recipe {
+	return r.Add(&dnsStep{r: r, p: p, spec: spec})
+}
+
+type dnsStep struct {
+	r    *Recipe
+	p    dns.Provider
+	spec dns.RecordSpec
+}
+
+func (d *dnsStep) aaaa() bool { return strings.EqualFold(d.spec.Type, dns.TypeAAAA) }
+
+func (d *dnsStep) Name() string {
+	if d.aaaa() {
+		return StepDNS + "-aaaa"
+	}
+	return StepDNS
+}
+
+func (d *dnsStep) Needs() []string {
+	if d.spec.Content == "" {
+		return []string{StepServer}
+	}
+	return nil
+}
+
+// resolve fills Owner and, from the server, Content; ok is false when the
+// address isn't known yet.
+func (d *dnsStep) resolve(out *Outputs) (spec dns.RecordSpec, ok bool, err error) {
+	spec = d.spec
+	if spec.Owner == "" {
+		spec.Owner = d.r.name
+	}
+	if spec.Content != "" {
+		return spec, true, nil
+	}
+	if out.Server == nil {
+		return spec, false, nil
+	}
+	if d.aaaa() {
+		if !out.Server.IPv6.IsValid() {
+			return spec, false, fmt.Errorf("ensure dns record %q: %w", spec.Name,
+				ensure.Invalid("dns.type", "AAAA", "the server has no IPv6 address", "drop the AAAA record or give the server IPv6"))
+		}
+		// Hetzner and most clouds route a /64 and configure ::1 on the host.
+		spec.Content = out.Server.IPv6.Addr().Next().String()
+	} else {
+		if !out.Server.IPv4.IsValid() {
+			return spec, false, fmt.Errorf("ensure dns record %q: %w", spec.Name,
+				ensure.Invalid("dns.type", "A", "the server has no IPv4 address", "give the server an IPv4 address, or use an AAAA record"))
+		}
+		spec.Content = out.Server.IPv4.String()
+	}
+	return spec, true, nil
+}
+
+func (d *dnsStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
+	spec, ok, err := d.resolve(out)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("ensure dns record %q: the server's address is not known", spec.Name)
+	}
+	rec, op, err := d.p.Ensure(ctx, spec)
+	if err != nil {
+		return "", err
+	}
+	if d.aaaa() {
+		out.RecordAAAA = rec
+	} else {
+		out.Record = rec
+	}
+	return op, nil
+}
+
+func (d *dnsStep) Plan(ctx context.Context, out *Outputs) (ensure.Changes, error) {
+	spec, ok, err := d.resolve(out)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return ensure.Changes{{Kind: "dns record", Name: spec.Name, Op: ensure.Created, Detail: "points at the server once it has an address"}}, nil
+	}
+	return planVia(ctx, d.p, spec, "dns record", spec.Name)
+}
+
+func (d *dnsStep) Destroy(ctx context.Context, out *Outputs) (ensure.Changes, error) {
+	spec, _, _ := d.resolve(out)
+	return destroyVia(ctx, d.p, spec)
+}
