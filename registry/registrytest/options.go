@@ -31,6 +31,7 @@ type config struct {
 	service    string
 	denyStatus int
 	readOnly   bool
+	realm      string
 }
 
 func defaults() config {
@@ -61,3 +62,10 @@ func WithDenyUnauthorized() Option { return func(c *config) { c.denyStatus = 401
 // WithReadOnly makes the registry refuse every write with 405 Method Not
 // Allowed, as a Distribution registry in read-only maintenance mode does.
 func WithReadOnly() Option { return func(c *config) { c.readOnly = true } }
+
+// WithRealm sets the token endpoint URL the Bearer challenge names (by
+// default Realm(): this server's /token). Tests that reach the simulator
+// under a public registry's name through Transport set the vendor's own,
+// "https://auth.docker.io/token" or "https://ghcr.io/token"; the simulator
+// answers at the realm's path whatever the host.
+func WithRealm(url string) Option { return func(c *config) { c.realm = url } }

@@ -1,13 +1,13 @@
 package registrytest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +26,8 @@ type Server struct {
 	ln    net.Listener
 	hs    *http.Server
 	host  string
+	// tokenPath is where the token endpoint answers: the realm's path.
+	tokenPath string
 
 	mu      sync.Mutex
 	users   map[string]*user
@@ -71,6 +73,15 @@ func Start(opts ...Option) (*Server, error) {
 		tokens:  map[string]*grant{},
 		uploads: map[string]string{},
 	}
+	s.tokenPath = "/token"
+	if cfg.realm != "" {
+		u, err := url.Parse(cfg.realm)
+		if err != nil || u.Path == "" {
+			_ = ln.Close()
+			return nil, fmt.Errorf("start registry simulator: realm %q is not a URL with a path", cfg.realm)
+		}
+		s.tokenPath = u.Path
+	}
 	s.hs = &http.Server{
 		Handler:           s.knobs.Wrap(http.HandlerFunc(s.serve)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -94,15 +105,14 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
-// Close stops the server and drops open connections.
+// Close stops the server and drops open connections at once (a graceful
+// shutdown would wait for half-open probes, such as a client's HTTPS attempt
+// on this plain-HTTP port).
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if err := s.hs.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		if err := s.hs.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.closeErr = err
 		}
-		_ = s.hs.Close()
 	})
 	return s.closeErr
 }
@@ -114,8 +124,13 @@ func (s *Server) Host() string { return s.host }
 // URL returns "http://" + Host().
 func (s *Server) URL() string { return "http://" + s.host }
 
-// Realm returns the token endpoint's URL (used in Bearer mode).
-func (s *Server) Realm() string { return s.URL() + "/token" }
+// Realm returns the token endpoint's URL the Bearer challenge names.
+func (s *Server) Realm() string {
+	if s.cfg.realm != "" {
+		return s.cfg.realm
+	}
+	return s.URL() + "/token"
+}
 
 // Mode returns the authentication mode.
 func (s *Server) Mode() AuthMode { return s.cfg.mode }
@@ -133,7 +148,7 @@ func (s *Server) OpenUploads() int {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
-	if r.URL.Path == "/token" {
+	if r.URL.Path == s.tokenPath {
 		if s.cfg.mode != Bearer {
 			http.NotFound(w, r)
 			return

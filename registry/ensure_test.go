@@ -1,0 +1,228 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/registry"
+	"github.com/assemblekit/assemble/registry/registrytest"
+	"github.com/assemblekit/assemble/secret"
+	"github.com/assemblekit/assemble/sim"
+)
+
+const alicePW = "alice-pw-7f3a9c"
+
+func newSim(t *testing.T, opts ...registrytest.Option) *registrytest.Server {
+	srv := registrytest.New(t, opts...)
+	srv.AddUser("alice", alicePW, "push")
+	return srv
+}
+
+func aliceSpec(srv *registrytest.Server, image string) registry.Spec {
+	return registry.Spec{Server: srv.Host(), Username: "alice", Password: secret.New(alicePW), Image: image}
+}
+
+func fast() registry.Option { return registry.WithRetry(3, time.Millisecond) }
+
+func TestEnsureWritesNothing(t *testing.T) {
+	for _, mode := range []registrytest.AuthMode{registrytest.Basic, registrytest.Bearer} {
+		t.Run(mode.String(), func(t *testing.T) {
+			srv := newSim(t, registrytest.WithAuth(mode))
+			for range 2 {
+				mark := srv.Knobs().Mark()
+				_, op, err := registry.Ensure(context.Background(), aliceSpec(srv, "me/shop"))
+				require.NoError(t, err)
+				require.Equal(t, ensure.Unchanged, op)
+				// One started upload and its cancellation; nothing else
+				// written, nothing left behind.
+				var muts []string
+				for _, r := range sim.MutatingOf(srv.Knobs().Since(mark)) {
+					muts = append(muts, r.Method+" "+strings.TrimRightFunc(r.Path, func(c rune) bool { return c >= '0' && c <= '9' }))
+				}
+				require.Equal(t, []string{"POST /v2/me/shop/blobs/uploads/", "DELETE /v2/me/shop/blobs/uploads/"}, muts)
+				require.Zero(t, srv.OpenUploads())
+			}
+		})
+	}
+}
+
+func TestEnsureUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	c := &capture{}
+	spec := registry.Spec{Server: addr, Username: "alice", Password: secret.New(alicePW), Image: "me/shop"}
+	_, _, err = registry.Ensure(context.Background(), spec, c.opts()...)
+	require.ErrorIs(t, err, ensure.ErrUnavailable)
+	var ce *registry.CheckError
+	require.ErrorAs(t, err, &ce)
+	require.Zero(t, ce.Status)
+	require.False(t, ce.Temporary(), "nothing listens: retrying won't help")
+	var opErr *net.OpError
+	require.ErrorAs(t, err, &opErr, "the network error stays reachable")
+	require.Contains(t, err.Error(), addr)
+	require.Contains(t, err.Error(), "unreachable")
+	require.NotContains(t, err.Error()+c.String(), alicePW)
+
+	_, err = registry.Plan(context.Background(), spec)
+	require.ErrorIs(t, err, ensure.ErrUnavailable)
+}
+
+func TestEnsureRetriesTransientFailures(t *testing.T) {
+	for _, f := range []sim.Fault{
+		{Kind: sim.FailBeforeCommit, Method: "POST", Path: "/v2/me/shop/blobs/uploads/", Status: 503},
+		{Kind: sim.RateLimit, Method: "POST", Path: "/v2/me/shop/blobs/uploads/"},
+		{Kind: sim.DropAfterCommit, Method: "POST", Path: "/v2/me/shop/blobs/uploads/"},
+		{Kind: sim.FailBeforeCommit, Method: "GET", Path: "/v2/", Status: 502},
+	} {
+		t.Run(string(f.Kind)+" "+f.Method, func(t *testing.T) {
+			srv := newSim(t, registrytest.WithBearer())
+			srv.Knobs().Inject(f)
+			var reports []string
+			var mu sync.Mutex
+			ctx := ensure.WithReporter(context.Background(), func(m string) {
+				mu.Lock()
+				reports = append(reports, m)
+				mu.Unlock()
+			})
+			_, _, err := registry.Ensure(ctx, aliceSpec(srv, "me/shop"), fast())
+			require.NoError(t, err)
+			require.Zero(t, srv.Knobs().PendingFaults())
+			require.Len(t, reports, 1, "one retry reported")
+			require.Contains(t, reports[0], "retrying")
+			require.NotContains(t, reports[0], alicePW)
+			if f.Method == "POST" {
+				require.Equal(t, 2, srv.Knobs().Count("POST", "/v2/*"))
+			}
+			if f.Kind == sim.DropAfterCommit {
+				// The first upload's answer was lost, so it can't be
+				// cancelled; the registry's upload purger removes it.
+				require.Equal(t, 1, srv.OpenUploads())
+			} else {
+				require.Zero(t, srv.OpenUploads())
+			}
+		})
+	}
+}
+
+func TestEnsureGivesUpAfterAttempts(t *testing.T) {
+	srv := newSim(t)
+	srv.Knobs().Inject(sim.Fault{Kind: sim.RateLimit, Method: "POST", Path: "/v2/*", Times: 10})
+	_, _, err := registry.Ensure(context.Background(), aliceSpec(srv, "me/shop"), registry.WithRetry(3, time.Millisecond))
+	require.ErrorIs(t, err, ensure.ErrRateLimited)
+	var ce *registry.CheckError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, 429, ce.Status)
+	require.Equal(t, "TOOMANYREQUESTS", ce.Code)
+	require.Equal(t, 3, srv.Knobs().Count("POST", "/v2/*"))
+
+	srv.Knobs().ClearFaults()
+	srv.Knobs().Inject(sim.Fault{Kind: sim.FailBeforeCommit, Method: "POST", Path: "/v2/*", Status: 503, Times: 10})
+	_, _, err = registry.Ensure(context.Background(), aliceSpec(srv, "me/shop"), registry.WithRetry(2, time.Millisecond))
+	require.ErrorIs(t, err, ensure.ErrUnavailable)
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, "UNAVAILABLE", ce.Code)
+}
+
+func TestEnsureNeverRetriesRefusals(t *testing.T) {
+	srv := newSim(t, registrytest.WithBearer())
+	srv.AddUser("reader", "reader-pw", "pull")
+	_, _, err := registry.Ensure(context.Background(), registry.Spec{Server: srv.Host(), Username: "alice", Password: secret.New("nope"), Image: "me/shop"}, fast())
+	require.ErrorIs(t, err, ensure.ErrUnauthorized)
+	require.Equal(t, 1, srv.Knobs().Count("GET", "/token"))
+	require.Zero(t, srv.Knobs().Count("POST", "*"), "refused at the token endpoint: no push attempted")
+
+	srv.Knobs().ResetLog()
+	_, _, err = registry.Ensure(context.Background(), registry.Spec{Server: srv.Host(), Username: "reader", Password: secret.New("reader-pw"), Image: "me/shop"}, fast())
+	require.ErrorIs(t, err, ensure.ErrForbidden)
+	require.Equal(t, 1, srv.Knobs().Count("POST", "*"))
+}
+
+func TestEnsurePerRepositoryScopes(t *testing.T) {
+	srv := registrytest.New(t, registrytest.WithBearer())
+	srv.AddUser("ci", "ci-pw", "me/shop:push", "me/other:pull")
+	spec := registry.Spec{Server: srv.Host(), Username: "ci", Password: secret.New("ci-pw"), Image: "me/shop"}
+	_, _, err := registry.Ensure(context.Background(), spec)
+	require.NoError(t, err)
+	spec.Image = "me/other"
+	_, _, err = registry.Ensure(context.Background(), spec)
+	require.ErrorIs(t, err, ensure.ErrForbidden)
+	require.Contains(t, err.Error(), srv.Host()+"/me/other")
+}
+
+func TestEnsureMapsRegistryErrors(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		want   error
+	}{
+		{404, ensure.ErrNotFound},
+		{403, ensure.ErrForbidden},
+		{500, ensure.ErrUnavailable},
+	} {
+		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
+			srv := newSim(t)
+			srv.Knobs().Inject(sim.Fault{Kind: sim.FailBeforeCommit, Method: "POST", Path: "/v2/*", Status: tc.status, Times: 5})
+			_, _, err := registry.Ensure(context.Background(), aliceSpec(srv, "me/shop"), registry.WithRetry(1, 0))
+			require.ErrorIs(t, err, tc.want)
+			var ce *registry.CheckError
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, tc.status, ce.Status)
+			require.NotEmpty(t, ce.Fix)
+		})
+	}
+}
+
+func TestEnsureContext(t *testing.T) {
+	srv := newSim(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err := registry.Ensure(ctx, aliceSpec(srv, "me/shop"))
+	require.ErrorIs(t, err, context.Canceled)
+	var ce *registry.CheckError
+	require.False(t, errors.As(err, &ce))
+
+	srv.Knobs().SetLatency(2 * time.Second)
+	ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, _, err = registry.Ensure(ctx, aliceSpec(srv, "me/shop"))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorIs(t, err, ensure.ErrTimeout)
+
+	// The per-attempt limit, not the caller's.
+	_, _, err = registry.Ensure(context.Background(), aliceSpec(srv, "me/shop"), registry.WithTimeout(50*time.Millisecond), registry.WithRetry(1, 0))
+	require.ErrorIs(t, err, ensure.ErrTimeout)
+	require.ErrorIs(t, err, ensure.ErrUnavailable)
+}
+
+func TestEnsureHTTPClientOption(t *testing.T) {
+	srv := newSim(t)
+	var n int
+	var mu sync.Mutex
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		n++
+		mu.Unlock()
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	_, _, err := registry.Ensure(context.Background(), aliceSpec(srv, "me/shop"), registry.WithHTTPClient(&http.Client{Transport: rt}))
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	require.GreaterOrEqual(t, n, 3, "ping, upload and cancel went through the given transport")
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
