@@ -20,7 +20,9 @@ import (
 	"github.com/assemblekit/assemble/sim"
 )
 
-func modes() []registrytest.AuthMode { return []registrytest.AuthMode{registrytest.Basic, registrytest.Bearer} }
+func modes() []registrytest.AuthMode {
+	return []registrytest.AuthMode{registrytest.Basic, registrytest.Bearer}
+}
 
 // A real client pushes and pulls a real image: the simulator is a registry,
 // not a stub.
