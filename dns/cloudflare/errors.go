@@ -122,10 +122,16 @@ func (p *Provider) wrap(op string, err error) error {
 			return out
 		}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	return &TransportError{Op: op, Err: errors.New(secret.Scrub(err.Error(), p.token))}
+	// A DeadlineExceeded may be the per-request timeout (the request may
+	// have taken effect): transient. Callers check their own context first.
+	cause := errors.New(secret.Scrub(err.Error(), p.token))
+	if errors.Is(err, context.DeadlineExceeded) {
+		cause = fmt.Errorf("%w: %s", context.DeadlineExceeded, secret.Scrub(err.Error(), p.token))
+	}
+	return &TransportError{Op: op, Err: cause}
 }
 
 // TransportError is a request that got no answer (connection refused or
