@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/require"
 
 	"github.com/assemblekit/assemble/ensure"
@@ -214,6 +218,26 @@ func runContract(t *testing.T, tg contractTarget) {
 		_, err = registry.Plan(ctx, spec(tg.User, tg.Password+"-wrong", "contract/shop"), c.opts()...)
 		require.ErrorIs(t, err, ensure.ErrUnauthorized)
 		noLeak(t, c, err, tg.Password, tg.Password+"-wrong")
+	})
+
+	// Ensure's verdict is the registry's: a real push with the same
+	// credentials succeeds where Ensure passed and fails where it refused.
+	t.Run("verdict matches a real push", func(t *testing.T) {
+		push := func(host, user, pw string) error {
+			ref, err := name.ParseReference(host + "/contract/pushed:v1")
+			require.NoError(t, err)
+			img, err := random.Image(512, 1)
+			require.NoError(t, err)
+			return remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: user, Password: pw}))
+		}
+		require.NoError(t, push(tg.Host, tg.User, tg.Password))
+		require.Error(t, push(tg.Host, tg.User, tg.Password+"-wrong"))
+		if tg.PullOnlyUser != "" {
+			require.Error(t, push(tg.Host, tg.PullOnlyUser, tg.PullOnlyPassword))
+		}
+		if tg.ReadOnlyHost != "" {
+			require.Error(t, push(tg.ReadOnlyHost, tg.User, tg.Password))
+		}
 	})
 
 	if strings.TrimSpace(tg.Host) == "" {

@@ -226,3 +226,9 @@ func TestEnsureHTTPClientOption(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func newSimAt(t *testing.T, addr string) *registrytest.Server {
+	srv := registrytest.New(t, registrytest.WithAddr(addr))
+	srv.AddUser("alice", alicePW, "push")
+	return srv
+}

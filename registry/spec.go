@@ -108,7 +108,7 @@ func (s Spec) resolve() (target, error) {
 		errs = append(errs, s.checkCredentials(host)...)
 	}
 
-	img, err := parseImage(s.Image, t, serverDefaulted)
+	img, err := parseImage(s.Image, t, serverDefaulted, s.Username)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -211,7 +211,7 @@ var component = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$`)
 
 // parseImage returns the repository path without the server, after checking
 // that any registry the image names is the configured one.
-func parseImage(image string, t target, serverDefaulted bool) (string, error) {
+func parseImage(image string, t target, serverDefaulted bool, user string) (string, error) {
 	in := strings.TrimSpace(image)
 	if in == "" {
 		return "", ensure.Invalid("image", "", "empty", "name the app's image repository, e.g. me/shop")
@@ -248,8 +248,11 @@ func parseImage(image string, t target, serverDefaulted bool) (string, error) {
 		return "", ensure.Invalid("image", image, "longer than 255 characters", "shorten it")
 	}
 	if t.dockerHub && len(parts) == 1 {
+		if user == "" || !component.MatchString(user) {
+			user = "YOUR_USER"
+		}
 		return "", ensure.Invalid("image", image, "Docker Hub repositories are USER/NAME (a bare name is an official library image nobody may push to)",
-			fmt.Sprintf("use \"YOUR_USER/%s\"", path))
+			fmt.Sprintf("use %q", user+"/"+path))
 	}
 	return path, nil
 }

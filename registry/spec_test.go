@@ -60,6 +60,12 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+func TestDockerHubNamespaceFix(t *testing.T) {
+	var ie *ensure.InvalidError
+	require.ErrorAs(t, registry.DockerHub("me", secret.New("x"), "shop").Validate(), &ie)
+	require.Equal(t, `use "me/shop"`, ie.Fix)
+}
+
 func TestValidateJoinsProblems(t *testing.T) {
 	err := registry.Spec{Server: "ghcr.io", Image: "Me/Shop:1"}.Validate()
 	var fields []string
