@@ -1,0 +1,404 @@
+package s3_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/cors"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/stretchr/testify/require"
+
+	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/secret"
+	"github.com/assemblekit/assemble/sim"
+	"github.com/assemblekit/assemble/storage"
+	"github.com/assemblekit/assemble/storage/s3"
+)
+
+// target is an S3 server the contract table runs against: the simulator or
+// a real one (versitygw in the integration layer).
+type target struct {
+	endpoint, region     string
+	accessKey, secretKey string
+	// otherAccessKey/otherSecretKey belong to another account; empty when
+	// the target has none, and the foreign-bucket case is skipped.
+	otherAccessKey, otherSecretKey string
+	// noCORS, noPolicy: the server lacks the feature (a capability gap of
+	// the real server, reported by the case that needs it).
+	noCORS, noPolicy bool
+}
+
+// recorder counts the requests a provider sends, client-side, so request
+// counts can be asserted against any server.
+type recorder struct {
+	mu   sync.Mutex
+	reqs []string
+	next http.RoundTripper
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	r.reqs = append(r.reqs, req.Method+" "+req.URL.Path+"?"+req.URL.RawQuery)
+	r.mu.Unlock()
+	return r.next.RoundTrip(req)
+}
+
+func (r *recorder) mark() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.reqs)
+}
+
+// mutatingSince returns the mutating requests sent after mark.
+func (r *recorder) mutatingSince(mark int) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, s := range r.reqs[mark:] {
+		if sim.IsMutating(strings.SplitN(s, " ", 2)[0]) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (r *recorder) since(mark int) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.reqs[mark:]...)
+}
+
+func (tg target) provider(t *testing.T, secretKey string) (*s3.Provider, *recorder) {
+	t.Helper()
+	rec := &recorder{next: http.DefaultTransport}
+	p := s3.New(tg.endpoint, tg.region, secret.New(tg.accessKey), secret.New(secretKey),
+		s3.WithTransport(rec), s3.WithPathStyle(), s3.WithMaxRetries(2))
+	return p, rec
+}
+
+func (tg target) raw(t *testing.T, ak, sk string) *minio.Client {
+	t.Helper()
+	u, err := url.Parse(tg.endpoint)
+	require.NoError(t, err)
+	c, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(ak, sk, ""), Region: tg.region,
+		Secure: u.Scheme == "https", BucketLookup: minio.BucketLookupPath, MaxRetries: 1})
+	require.NoError(t, err)
+	return c
+}
+
+func randomName(t *testing.T, prefix string) string {
+	t.Helper()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
+}
+
+func put(t *testing.T, c *minio.Client, bucket, key, body string) {
+	t.Helper()
+	_, err := c.PutObject(context.Background(), bucket, key, strings.NewReader(body), int64(len(body)), minio.PutObjectOptions{})
+	require.NoError(t, err)
+}
+
+// cleanup removes a bucket the test made, whatever state it is in.
+func (tg target) cleanup(t *testing.T, c *minio.Client, bucket string) {
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if ok, _ := c.BucketExists(ctx, bucket); !ok {
+			return
+		}
+		for e := range c.RemoveObjects(ctx, bucket, c.ListObjects(ctx, bucket, minio.ListObjectsOptions{Recursive: true}), minio.RemoveObjectsOptions{}) {
+			t.Logf("cleanup %s: %v", bucket, e.Err)
+		}
+		if err := c.RemoveBucket(ctx, bucket); err != nil {
+			t.Logf("cleanup %s: %v", bucket, err)
+		}
+	})
+}
+
+// runContract is the table that runs unchanged against the simulator and a
+// real S3 server. A difference between the two is a simulator bug.
+func runContract(t *testing.T, tg target) {
+	ctx := context.Background()
+
+	t.Run("create then unchanged with no mutating request", func(t *testing.T) {
+		p, rec := tg.provider(t, tg.secretKey)
+		raw := tg.raw(t, tg.accessKey, tg.secretKey)
+		name := randomName(t, "ct-idem")
+		tg.cleanup(t, raw, name)
+		spec := storage.BucketSpec{Name: name, Owner: "shop"}
+
+		plan, err := p.Plan(ctx, spec)
+		require.NoError(t, err)
+		require.Empty(t, rec.mutatingSince(0), "Plan mutated")
+		require.Equal(t, ensure.Created, plan[0].Op)
+		ok, err := raw.BucketExists(ctx, name)
+		require.NoError(t, err)
+		require.False(t, ok, "Plan created the bucket")
+
+		b, op, err := p.Ensure(ctx, spec)
+		require.NoError(t, err)
+		require.Equal(t, ensure.Created, op)
+		require.Equal(t, name, b.Name)
+		require.Equal(t, tg.region, b.Region)
+		ok, err = raw.BucketExists(ctx, name)
+		require.NoError(t, err)
+		require.True(t, ok)
+		obj, err := raw.GetObject(ctx, name, s3.MarkerKey, minio.GetObjectOptions{})
+		require.NoError(t, err)
+		data, err := io.ReadAll(obj)
+		require.NoError(t, err)
+		require.JSONEq(t, `{"managed_by":"assemble","owner":"shop"}`, string(data))
+
+		m := rec.mark()
+		_, op, err = p.Ensure(ctx, spec)
+		require.NoError(t, err)
+		require.Equal(t, ensure.Unchanged, op)
+		require.Empty(t, rec.mutatingSince(m), "second Ensure mutated")
+		require.NotEmpty(t, rec.since(m), "second Ensure must still look")
+		plan, err = p.Plan(ctx, spec)
+		require.NoError(t, err)
+		require.Empty(t, plan.Mutating())
+	})
+
+	t.Run("cors and policy drift is put back", func(t *testing.T) {
+		if tg.noCORS || tg.noPolicy {
+			t.Skip("target lacks CORS or bucket policies")
+		}
+		p, rec := tg.provider(t, tg.secretKey)
+		raw := tg.raw(t, tg.accessKey, tg.secretKey)
+		name := randomName(t, "ct-drift")
+		tg.cleanup(t, raw, name)
+		spec := storage.BucketSpec{Name: name, Owner: "shop", PublicPrefixes: []string{"public/", "avatars/"},
+			CORSOrigins: []string{"https://shop.example.com", "http://127.0.0.1:3000"}}
+		_, op, err := p.Ensure(ctx, spec)
+		require.NoError(t, err)
+		require.Equal(t, ensure.Created, op)
+
+		// The same policy written differently (order, string vs list, no
+		// Sid) is not drift.
+		same := `{"Statement":[{"Resource":["arn:aws:s3:::` + name + `/public/*","arn:aws:s3:::` + name + `/avatars/*"],"Action":"s3:GetObject","Principal":"*","Effect":"Allow"}],"Version":"2012-10-17"}`
+		require.NoError(t, raw.SetBucketPolicy(ctx, name, same))
+		m := rec.mark()
+		_, op, err = p.Ensure(ctx, spec)
+		require.NoError(t, err)
+		require.Equal(t, ensure.Unchanged, op, "a reordered but equal policy is not drift")
+		require.Empty(t, rec.mutatingSince(m))
+
+		// Drift: someone widens the policy and changes CORS.
+		wide := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + name + `/*"}]}`
+		require.NoError(t, raw.SetBucketPolicy(ctx, name, wide))
+		require.NoError(t, raw.SetBucketCors(ctx, name, cors.NewConfig([]cors.Rule{{AllowedOrigin: []string{"https://evil.example"}, AllowedMethod: []string{"PUT"}}})))
+
+		plan, err := p.Plan(ctx, spec)
+		require.NoError(t, err)
+		kinds := map[string]ensure.Op{}
+		for _, c := range plan.Mutating() {
+			kinds[c.Kind] = c.Op
+		}
+		require.Equal(t, map[string]ensure.Op{"bucket cors": ensure.Updated, "bucket policy": ensure.Updated}, kinds)
+
+		m = rec.mark()
+		_, op, err = p.Ensure(ctx, spec)
+		require.NoError(t, err)
+		require.Equal(t, ensure.Updated, op)
+		require.Len(t, rec.mutatingSince(m), 2, "exactly one CORS put and one policy put: %v", rec.mutatingSince(m))
+
+		c, err := raw.GetBucketCors(ctx, name)
+		require.NoError(t, err)
+		require.NotNil(t, c)
+		require.ElementsMatch(t, spec.CORSOrigins, c.CORSRules[0].AllowedOrigin)
+		pol, err := raw.GetBucketPolicy(ctx, name)
+		require.NoError(t, err)
+		require.NotContains(t, pol, name+`/*"`)
+		require.Contains(t, pol, name+"/public/*")
+
+		m = rec.mark()
+		_, op, err = p.Ensure(ctx, spec)
+		require.NoError(t, err)
+		require.Equal(t, ensure.Unchanged, op)
+		require.Empty(t, rec.mutatingSince(m))
+
+		// Dropping the prefixes and origins from the spec removes both.
+		_, op, err = p.Ensure(ctx, storage.BucketSpec{Name: name, Owner: "shop"})
+		require.NoError(t, err)
+		require.Equal(t, ensure.Updated, op)
+		c, err = raw.GetBucketCors(ctx, name)
+		require.NoError(t, err)
+		require.Nil(t, c)
+		pol, err = raw.GetBucketPolicy(ctx, name)
+		require.NoError(t, err)
+		require.Empty(t, pol)
+	})
+
+	t.Run("anonymous read of public prefix only", func(t *testing.T) {
+		if tg.noPolicy {
+			t.Skip("target lacks bucket policies")
+		}
+		p, _ := tg.provider(t, tg.secretKey)
+		raw := tg.raw(t, tg.accessKey, tg.secretKey)
+		name := randomName(t, "ct-public")
+		tg.cleanup(t, raw, name)
+		b, _, err := p.Ensure(ctx, storage.BucketSpec{Name: name, Owner: "shop", PublicPrefixes: []string{"public/"}})
+		require.NoError(t, err)
+		put(t, raw, name, "public/logo.txt", "public bytes")
+		put(t, raw, name, "private/ledger.txt", "private bytes")
+
+		get := func(key string) (int, string) {
+			resp, err := http.Get(b.PublicURL + "/" + key)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+		st, body := get("public/logo.txt")
+		require.Equal(t, http.StatusOK, st)
+		require.Equal(t, "public bytes", body)
+		st, body = get("private/ledger.txt")
+		require.Equal(t, http.StatusForbidden, st)
+		require.NotContains(t, body, "private bytes")
+		st, _ = get(s3.MarkerKey)
+		require.Equal(t, http.StatusForbidden, st, "the owner marker is private")
+	})
+
+	t.Run("cors preflight follows the origins", func(t *testing.T) {
+		if tg.noCORS {
+			t.Skip("target lacks CORS")
+		}
+		p, _ := tg.provider(t, tg.secretKey)
+		raw := tg.raw(t, tg.accessKey, tg.secretKey)
+		name := randomName(t, "ct-cors")
+		tg.cleanup(t, raw, name)
+		_, _, err := p.Ensure(ctx, storage.BucketSpec{Name: name, Owner: "shop", CORSOrigins: []string{"https://shop.example.com"}})
+		require.NoError(t, err)
+		preflight := func(origin string) *http.Response {
+			req, _ := http.NewRequest(http.MethodOptions, tg.endpoint+"/"+name+"/uploads/a.jpg", nil)
+			req.Header.Set("Origin", origin)
+			req.Header.Set("Access-Control-Request-Method", "PUT")
+			req.Header.Set("Access-Control-Request-Headers", "content-type")
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			return resp
+		}
+		resp := preflight("https://shop.example.com")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, "https://shop.example.com", resp.Header.Get("Access-Control-Allow-Origin"))
+		require.Contains(t, resp.Header.Get("Access-Control-Allow-Methods"), "PUT")
+		resp = preflight("https://evil.example")
+		require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	})
+
+	t.Run("wrong secret is unauthorized and leaks nothing", func(t *testing.T) {
+		const wrong = "wrong-secret-Zq8XvT3kLpA9sD2fG5hJ"
+		p, rec := tg.provider(t, wrong)
+		name := randomName(t, "ct-auth")
+		_, _, err := p.Ensure(ctx, storage.BucketSpec{Name: name, Owner: "shop"})
+		require.Error(t, err)
+		require.ErrorIs(t, err, ensure.ErrUnauthorized)
+		require.True(t, s3.IsCode(err, "SignatureDoesNotMatch"), "%v", err)
+		require.NotContains(t, err.Error(), wrong)
+		require.NotContains(t, err.Error(), tg.secretKey)
+		require.Empty(t, rec.mutatingSince(0))
+		_, err = p.Plan(ctx, storage.BucketSpec{Name: name, Owner: "shop"})
+		require.ErrorIs(t, err, ensure.ErrUnauthorized)
+	})
+
+	t.Run("foreign bucket is a conflict", func(t *testing.T) {
+		if tg.otherAccessKey == "" {
+			t.Skip("target has no second account")
+		}
+		other := tg.raw(t, tg.otherAccessKey, tg.otherSecretKey)
+		name := randomName(t, "ct-foreign")
+		require.NoError(t, other.MakeBucket(ctx, name, minio.MakeBucketOptions{Region: tg.region}))
+		tg.cleanup(t, other, name)
+		p, rec := tg.provider(t, tg.secretKey)
+		_, _, err := p.Ensure(ctx, storage.BucketSpec{Name: name, Owner: "shop"})
+		require.ErrorIs(t, err, ensure.ErrConflict)
+		require.Contains(t, err.Error(), "BucketAlreadyExists")
+		require.Empty(t, rec.mutatingSince(0), "no write into someone else's bucket")
+		ch, err := p.Destroy(ctx, storage.BucketSpec{Name: name, Owner: "shop"})
+		require.NoError(t, err)
+		require.Empty(t, ch.Mutating())
+		ok, err := other.BucketExists(ctx, name)
+		require.NoError(t, err)
+		require.True(t, ok)
+	})
+
+	t.Run("bucket of another recipe is left alone", func(t *testing.T) {
+		p, rec := tg.provider(t, tg.secretKey)
+		raw := tg.raw(t, tg.accessKey, tg.secretKey)
+		name := randomName(t, "ct-other")
+		tg.cleanup(t, raw, name)
+		_, _, err := p.Ensure(ctx, storage.BucketSpec{Name: name, Owner: "blog"})
+		require.NoError(t, err)
+		m := rec.mark()
+		_, _, err = p.Ensure(ctx, storage.BucketSpec{Name: name, Owner: "shop"})
+		require.ErrorIs(t, err, ensure.ErrConflict)
+		require.Contains(t, err.Error(), `"blog"`)
+		ch, err := p.Destroy(ctx, storage.BucketSpec{Name: name, Owner: "shop"})
+		require.NoError(t, err)
+		require.Empty(t, ch.Mutating())
+		require.Empty(t, rec.mutatingSince(m))
+		ok, err := raw.BucketExists(ctx, name)
+		require.NoError(t, err)
+		require.True(t, ok)
+
+		// An unmarked bucket with objects in it is not adopted unless asked.
+		name2 := randomName(t, "ct-unmarked")
+		require.NoError(t, raw.MakeBucket(ctx, name2, minio.MakeBucketOptions{Region: tg.region}))
+		tg.cleanup(t, raw, name2)
+		put(t, raw, name2, "k", "v")
+		_, _, err = p.Ensure(ctx, storage.BucketSpec{Name: name2, Owner: "shop"})
+		require.ErrorIs(t, err, ensure.ErrConflict)
+		_, op, err := p.Ensure(ctx, storage.BucketSpec{Name: name2, Owner: "shop", Adopt: true})
+		require.NoError(t, err)
+		require.Equal(t, ensure.Updated, op)
+	})
+
+	t.Run("destroy refuses a non-empty bucket", func(t *testing.T) {
+		p, _ := tg.provider(t, tg.secretKey)
+		raw := tg.raw(t, tg.accessKey, tg.secretKey)
+		name := randomName(t, "ct-destroy")
+		tg.cleanup(t, raw, name)
+		spec := storage.BucketSpec{Name: name, Owner: "shop"}
+		_, _, err := p.Ensure(ctx, spec)
+		require.NoError(t, err)
+		put(t, raw, name, "uploads/1.jpg", "jpeg")
+		put(t, raw, name, "uploads/2.jpg", "jpeg")
+
+		_, err = p.Destroy(ctx, spec)
+		require.ErrorIs(t, err, ensure.ErrPrecondition)
+		require.Contains(t, err.Error(), "EmptyOnDestroy")
+		ok, err := raw.BucketExists(ctx, name)
+		require.NoError(t, err)
+		require.True(t, ok, "a refused Destroy deleted the bucket")
+		_, err = raw.StatObject(ctx, name, "uploads/1.jpg", minio.StatObjectOptions{})
+		require.NoError(t, err, "a refused Destroy deleted an object")
+
+		spec.EmptyOnDestroy = true
+		ch, err := p.Destroy(ctx, spec)
+		require.NoError(t, err)
+		require.Len(t, ch, 1)
+		require.Equal(t, ensure.Deleted, ch[0].Op)
+		require.Contains(t, ch[0].Detail, "2 objects")
+		ok, err = raw.BucketExists(ctx, name)
+		require.NoError(t, err)
+		require.False(t, ok)
+
+		ch, err = p.Destroy(ctx, spec)
+		require.NoError(t, err)
+		require.Empty(t, ch, "destroying an absent bucket changes nothing")
+	})
+}
+
+// isConflict is errors.Is(err, ensure.ErrConflict), for readability.
+func isConflict(err error) bool { return errors.Is(err, ensure.ErrConflict) }
