@@ -326,6 +326,9 @@ func (c *checker) fromNetwork(ce *CheckError, st stage, err error) {
 	case errors.As(err, &recErr) || strings.Contains(ce.Message, "server gave HTTP response to HTTPS client"):
 		ce.Reason = fmt.Sprintf("registry %s speaks plain HTTP", c.t.server)
 		ce.Fix = "serve it over TLS (plain HTTP is allowed only on loopback, with Insecure)"
+	case strings.Contains(ce.Message, "www-authenticate") || strings.Contains(ce.Message, "realm"):
+		ce.Reason = fmt.Sprintf("registry %s sent a token challenge this client refuses", c.t.server)
+		ce.Fix = "the token endpoint (realm) must be HTTPS on a public host, or on the registry's own host"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		if errors.As(err, &opErr) {
 			ce.cause = opErr

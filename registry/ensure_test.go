@@ -232,3 +232,17 @@ func newSimAt(t *testing.T, addr string) *registrytest.Server {
 	srv.AddUser("alice", alicePW, "push")
 	return srv
 }
+
+func TestEnsureRefusesForeignRealm(t *testing.T) {
+	// A challenge whose token endpoint is another (loopback) host: the
+	// client refuses to send credentials there.
+	srv := registrytest.New(t, registrytest.WithBearer(), registrytest.WithRealm("http://127.0.0.3:1/token"))
+	srv.AddUser("alice", alicePW, "push")
+	_, _, err := registry.Ensure(context.Background(), aliceSpec(srv, "me/shop"), fast())
+	require.ErrorIs(t, err, ensure.ErrUnavailable)
+	var ce *registry.CheckError
+	require.ErrorAs(t, err, &ce)
+	require.False(t, ce.Temporary())
+	require.Contains(t, err.Error(), "token challenge")
+	require.Equal(t, 1, srv.Knobs().Count("GET", "/v2/"), "one version check, no retries")
+}

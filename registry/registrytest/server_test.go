@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -102,6 +103,7 @@ func TestUploadSessions(t *testing.T) {
 	require.Equal(t, 202, resp.StatusCode)
 	loc := resp.Header.Get("Location")
 	require.True(t, strings.HasPrefix(loc, "/v2/me/shop/blobs/uploads/"), loc)
+	require.Equal(t, path.Base(loc), resp.Header.Get("Docker-Upload-UUID"))
 	require.Equal(t, 1, srv.OpenUploads())
 
 	// Another repository's path doesn't reach this session.

@@ -9,7 +9,12 @@ import (
 // none until the first chunk and can't cancel one.
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, res resource) {
 	if res.uploadStart {
-		sw := &statusCapture{ResponseWriter: w, status: http.StatusOK}
+		sw := &statusCapture{ResponseWriter: w, status: http.StatusOK, onHeader: func(code int) {
+			// Distribution names the session in a header too.
+			if loc := w.Header().Get("Location"); code == http.StatusAccepted && loc != "" {
+				w.Header().Set("Docker-Upload-UUID", path.Base(loc))
+			}
+		}}
 		s.inner.ServeHTTP(sw, r)
 		if sw.status == http.StatusAccepted {
 			if loc := w.Header().Get("Location"); loc != "" {
@@ -46,13 +51,17 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, res resourc
 
 type statusCapture struct {
 	http.ResponseWriter
-	status  int
-	written bool
+	status   int
+	written  bool
+	onHeader func(code int)
 }
 
 func (c *statusCapture) WriteHeader(code int) {
 	if !c.written {
 		c.status, c.written = code, true
+		if c.onHeader != nil {
+			c.onHeader(code)
+		}
 	}
 	c.ResponseWriter.WriteHeader(code)
 }
