@@ -21,6 +21,10 @@
 // BLOB_UPLOAD_UNKNOWN, and OpenUploads tells a test whether a client left one
 // behind.
 //
+// Transport routes requests for any host to the simulator, so a login for
+// ghcr.io or docker.io can be checked against it without leaving the machine
+// (with WithRealm naming the vendor's token endpoint).
+//
 // Every request passes through a sim.Knobs (Knobs) for latency, injected
 // faults and the request log; injected errors use the registry's own
 // {"errors":[{code,message}]} envelope. The server listens only on loopback.
