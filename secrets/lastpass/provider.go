@@ -172,7 +172,7 @@ func (p *Provider) duplicates(op string, ref secrets.Ref, es []entry) error {
 	}
 	return &secrets.Error{Op: op, Store: Adapter, Ref: ref.String(), Err: ensure.ErrConflict,
 		Message: fmt.Sprintf("%d entries named %s (ids %s)", len(es), ref.Path, strings.Join(ids, ", ")),
-		Fix: "remove the duplicates: lpass rm ID"}
+		Fix:     "remove the duplicates: lpass rm ID"}
 }
 
 // Put looks the entry up first; it adds it when missing
