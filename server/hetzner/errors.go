@@ -1,0 +1,118 @@
+package hetzner
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+
+	"github.com/assemblekit/assemble/ensure"
+)
+
+// Error is an error the Hetzner Cloud API answered with. It unwraps to the
+// matching ensure sentinel (ensure.ErrUnauthorized for "unauthorized", …).
+type Error struct {
+	// Code is Hetzner's error code ("uniqueness_error").
+	Code string
+	// Message is Hetzner's message, with known secrets removed.
+	Message string
+	// Status is the HTTP status, when known.
+	Status int
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("hetzner %s: %s", e.Code, e.Message)
+}
+
+// Unwrap returns the ensure sentinel for the code.
+func (e *Error) Unwrap() error { return sentinelFor(e.Code) }
+
+func sentinelFor(code string) error {
+	switch code {
+	case "unauthorized", "token_readonly":
+		return ensure.ErrUnauthorized
+	case "forbidden", "maintenance", "protected":
+		return ensure.ErrForbidden
+	case "resource_limit_exceeded":
+		return ensure.ErrQuota
+	case "not_found", "firewall_resource_not_found":
+		return ensure.ErrNotFound
+	case "uniqueness_error", "conflict", "firewall_already_applied", "resource_in_use":
+		return ensure.ErrConflict
+	case "rate_limit_exceeded":
+		return ensure.ErrRateLimited
+	case "invalid_input", "json_error", "invalid_server_type":
+		return ensure.ErrInvalidSpec
+	case "resource_unavailable", "placement_error", "unsupported_error":
+		return ensure.ErrPrecondition
+	case "timeout":
+		return ensure.ErrTimeout
+	}
+	return ensure.ErrUnavailable
+}
+
+// ReplaceRequiredError says an existing server differs from the spec in a
+// way that can't be changed in place. It unwraps to ensure.ErrReplaceRequired.
+type ReplaceRequiredError struct {
+	Name string
+	// Diffs are "type: cx23 → cx33" and the like.
+	Diffs []string
+}
+
+func (e *ReplaceRequiredError) Error() string {
+	return fmt.Sprintf("server %q exists with %s; that can't be changed in place (destroy it first, or change the spec back)", e.Name, strings.Join(e.Diffs, ", "))
+}
+
+// Unwrap returns ensure.ErrReplaceRequired.
+func (e *ReplaceRequiredError) Unwrap() error { return ensure.ErrReplaceRequired }
+
+// ConflictError says a resource we would create or change exists and is
+// not the recipe's. It unwraps to ensure.ErrConflict.
+type ConflictError struct {
+	Kind, Name string
+	Reason     string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s %q %s", e.Kind, e.Name, e.Reason)
+}
+
+// Unwrap returns ensure.ErrConflict.
+func (e *ConflictError) Unwrap() error { return ensure.ErrConflict }
+
+// convert turns hcloud errors into *Error; others pass through.
+func (p *Provider) convert(err error) error {
+	if err == nil {
+		return nil
+	}
+	var he hcloud.Error
+	if errors.As(err, &he) {
+		e := &Error{Code: string(he.Code), Message: p.scrub(he.Message)}
+		if r := he.Response(); r != nil && r.Response != nil {
+			e.Status = r.StatusCode
+		}
+		return e
+	}
+	var ae hcloud.ActionError
+	if errors.As(err, &ae) {
+		return &Error{Code: ae.Code, Message: p.scrub(ae.Message)}
+	}
+	if msg := p.scrub(err.Error()); msg != err.Error() {
+		return errors.New(msg)
+	}
+	return err
+}
+
+// isCode reports whether err is an *Error with one of the codes.
+func isCode(err error, codes ...string) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		for _, c := range codes {
+			if e.Code == c {
+				return true
+			}
+		}
+	}
+	return false
+}

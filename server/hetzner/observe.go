@@ -1,0 +1,252 @@
+package hetzner
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/server"
+)
+
+// world is what exists for a spec, read before anything is changed.
+type world struct {
+	spec  server.Spec
+	stype *hcloud.ServerType
+	loc   *hcloud.Location
+	image *hcloud.Image
+
+	keyFP     string
+	key       *hcloud.SSHKey // the login key, found by fingerprint
+	keyByName *hcloud.SSHKey // whatever holds spec.SSHKeyName
+	fw        *hcloud.Firewall
+	srv       *hcloud.Server
+}
+
+// observe validates the spec against the vendor and reads everything Ensure
+// and Plan need. It sends no mutating request.
+func (p *Provider) observe(ctx context.Context, spec server.Spec) (*world, error) {
+	spec = spec.WithDefaults()
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	if p.token.IsZero() {
+		return nil, ensure.Invalid("hetzner.token", "", "missing", "create an API token with read & write access in the Hetzner Cloud console (Security → API tokens)")
+	}
+	w := &world{spec: spec, keyFP: ssh.FingerprintLegacyMD5(spec.SSHKey)}
+	if err := p.preflight(ctx, w); err != nil {
+		return nil, err
+	}
+	var err error
+	if w.key, _, err = p.read.SSHKey.GetByFingerprint(ctx, w.keyFP); err != nil {
+		return nil, fmt.Errorf("look up ssh key: %w", p.convert(err))
+	}
+	if w.keyByName, _, err = p.read.SSHKey.GetByName(ctx, spec.SSHKeyName); err != nil {
+		return nil, fmt.Errorf("look up ssh key %q: %w", spec.SSHKeyName, p.convert(err))
+	}
+	if w.fw, _, err = p.read.Firewall.GetByName(ctx, spec.Name); err != nil {
+		return nil, fmt.Errorf("look up firewall %q: %w", spec.Name, p.convert(err))
+	}
+	if w.srv, _, err = p.read.Server.GetByName(ctx, spec.Name); err != nil {
+		return nil, fmt.Errorf("look up server %q: %w", spec.Name, p.convert(err))
+	}
+	return w, nil
+}
+
+// preflight checks location, server type (and its availability there) and
+// image against the vendor's catalog. Each failure lists the valid choices.
+func (p *Provider) preflight(ctx context.Context, w *world) error {
+	spec := w.spec
+	loc, _, err := p.read.Location.GetByName(ctx, spec.Location)
+	if err != nil {
+		return fmt.Errorf("check location: %w", p.convert(err))
+	}
+	if loc == nil {
+		all, err := p.read.Location.All(ctx)
+		if err != nil {
+			return fmt.Errorf("list locations: %w", p.convert(err))
+		}
+		var names []string
+		for _, l := range all {
+			names = append(names, l.Name)
+		}
+		return ensure.Invalid("server.location", spec.Location, "no such location", "use one of: "+strings.Join(names, ", "))
+	}
+	w.loc = loc
+	st, _, err := p.read.ServerType.GetByName(ctx, spec.Type)
+	if err != nil {
+		return fmt.Errorf("check server type: %w", p.convert(err))
+	}
+	if st == nil {
+		all, err := p.read.ServerType.All(ctx)
+		if err != nil {
+			return fmt.Errorf("list server types: %w", p.convert(err))
+		}
+		return ensure.Invalid("server.type", spec.Type, "no such server type", "use one of the types offered in "+spec.Location+": "+strings.Join(typesIn(all, spec.Location), ", "))
+	}
+	if !orderable(st, spec.Location) {
+		var where []string
+		for _, tl := range st.Locations {
+			if orderable(st, tl.Location.Name) {
+				where = append(where, tl.Location.Name)
+			}
+		}
+		all, err := p.read.ServerType.All(ctx)
+		if err != nil {
+			return fmt.Errorf("list server types: %w", p.convert(err))
+		}
+		fix := "use one of the types offered in " + spec.Location + ": " + strings.Join(typesIn(all, spec.Location), ", ")
+		if len(where) > 0 {
+			fix += "; or put " + spec.Type + " in " + strings.Join(where, ", ")
+		}
+		return ensure.Invalid("server.type", spec.Type, "not available (or deprecated) in location "+spec.Location, fix)
+	}
+	w.stype = st
+	img, _, err := p.read.Image.GetForArchitecture(ctx, spec.Image, st.Architecture)
+	if err != nil {
+		return fmt.Errorf("check image: %w", p.convert(err))
+	}
+	if img == nil {
+		imgs, err := p.read.Image.AllWithOpts(ctx, hcloud.ImageListOpts{Type: []hcloud.ImageType{hcloud.ImageTypeSystem}, Architecture: []hcloud.Architecture{st.Architecture}})
+		if err != nil {
+			return fmt.Errorf("list images: %w", p.convert(err))
+		}
+		var names []string
+		for _, im := range imgs {
+			if !slices.Contains(names, im.Name) {
+				names = append(names, im.Name)
+			}
+		}
+		slices.Sort(names)
+		return ensure.Invalid("server.image", spec.Image, "no such image for "+string(st.Architecture)+" ("+spec.Type+")", "use one of: "+strings.Join(names, ", "))
+	}
+	w.image = img
+	return nil
+}
+
+// orderable reports whether st can be ordered in location: offered there,
+// available, and not deprecated there.
+func orderable(st *hcloud.ServerType, location string) bool {
+	for _, tl := range st.Locations {
+		if tl.Location != nil && tl.Location.Name == location {
+			return tl.Available && !tl.IsDeprecated()
+		}
+	}
+	return false
+}
+
+func typesIn(all []*hcloud.ServerType, location string) []string {
+	var out []string
+	for _, st := range all {
+		if orderable(st, location) {
+			out = append(out, st.Name)
+		}
+	}
+	return out
+}
+
+func owned(labels map[string]string, spec server.Spec) bool {
+	return server.OwnedBy(labels, spec.Owner)
+}
+
+// wantRules converts the spec's rules to Hetzner's.
+func wantRules(rules []server.Rule) []hcloud.FirewallRule {
+	out := make([]hcloud.FirewallRule, 0, len(rules))
+	for _, r := range rules {
+		n := r.Normalize()
+		hr := hcloud.FirewallRule{Direction: hcloud.FirewallRuleDirectionIn, Protocol: hcloud.FirewallRuleProtocol(n.Protocol)}
+		for _, src := range n.Sources {
+			_, ipn, _ := net.ParseCIDR(src.String())
+			hr.SourceIPs = append(hr.SourceIPs, *ipn)
+		}
+		if n.Port != "" {
+			port := n.Port
+			hr.Port = &port
+		}
+		if r.Description != "" {
+			d := r.Description
+			hr.Description = &d
+		}
+		out = append(out, hr)
+	}
+	return out
+}
+
+// haveRules converts Hetzner's rules to the spec's form; outbound rules are
+// kept with protocol "out:…" so they never equal a spec rule (we own every
+// rule of our firewall, so an outbound rule is drift).
+func haveRules(rules []hcloud.FirewallRule) []server.Rule {
+	out := make([]server.Rule, 0, len(rules))
+	for _, r := range rules {
+		sr := server.Rule{Protocol: string(r.Protocol)}
+		if r.Direction != hcloud.FirewallRuleDirectionIn {
+			sr.Protocol = "out:" + sr.Protocol
+		}
+		if r.Port != nil {
+			sr.Port = *r.Port
+		}
+		ips := r.SourceIPs
+		if r.Direction != hcloud.FirewallRuleDirectionIn {
+			ips = r.DestinationIPs
+		}
+		for _, n := range ips {
+			if pfx, err := netip.ParsePrefix(n.String()); err == nil {
+				sr.Sources = append(sr.Sources, pfx)
+			}
+		}
+		if len(sr.Sources) == 0 {
+			sr.Sources = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")} // nothing: not "anywhere"
+		}
+		out = append(out, sr)
+	}
+	return out
+}
+
+// labelDrift returns the labels the server should have (its own plus the
+// spec's) and whether they differ from what it has.
+func labelDrift(have map[string]string, spec server.Spec) (map[string]string, bool) {
+	want := make(map[string]string, len(have)+len(spec.Labels))
+	for k, v := range have {
+		want[k] = v
+	}
+	drift := false
+	for k, v := range spec.OwnedLabels() {
+		if have[k] != v {
+			drift = true
+		}
+		want[k] = v
+	}
+	return want, drift
+}
+
+// replaceDiffs lists what differs between srv and spec that can't change in
+// place.
+func replaceDiffs(srv *hcloud.Server, spec server.Spec) []string {
+	var d []string
+	if srv.ServerType != nil && srv.ServerType.Name != spec.Type {
+		d = append(d, fmt.Sprintf("type: %s → %s", srv.ServerType.Name, spec.Type))
+	}
+	if srv.Location != nil && srv.Location.Name != spec.Location {
+		d = append(d, fmt.Sprintf("location: %s → %s", srv.Location.Name, spec.Location))
+	}
+	if srv.Image != nil && srv.Image.Name != "" && srv.Image.Name != spec.Image {
+		d = append(d, fmt.Sprintf("image: %s → %s", srv.Image.Name, spec.Image))
+	}
+	return d
+}
+
+// firewallOn reports whether fw is applied to srv.
+func firewallOn(fw *hcloud.Firewall, srv *hcloud.Server) bool {
+	for _, f := range srv.PublicNet.Firewalls {
+		if f.Firewall.ID == fw.ID {
+			return true
+		}
+	}
+	return false
+}
