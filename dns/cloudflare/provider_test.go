@@ -75,6 +75,8 @@ func TestEnsureCreatesThenIsIdempotent(t *testing.T) {
 	require.Equal(t, cloudflare.OwnerComment("shop"), rs[0].Comment)
 	require.False(t, rs[0].Proxied)
 	require.Equal(t, 1, e.srv.Knobs().Count(http.MethodPost, "*"))
+	require.Equal(t, 1, e.srv.Knobs().Mutating())
+	t.Logf("cold Ensure: %d requests, %d mutating", len(e.srv.Knobs().Requests()), e.srv.Knobs().Mutating())
 
 	mark := e.srv.Knobs().Mark()
 	rec2, op, err := p.Ensure(ctx, spec())
@@ -82,6 +84,7 @@ func TestEnsureCreatesThenIsIdempotent(t *testing.T) {
 	require.Equal(t, ensure.Unchanged, op)
 	require.Equal(t, rec.ID, rec2.ID)
 	require.Empty(t, sim.MutatingOf(e.srv.Knobs().Since(mark)), "second Ensure must not mutate")
+	t.Logf("converged Ensure: %d requests, 0 mutating", len(e.srv.Knobs().Since(mark)))
 
 	// A fresh provider (a new run) also converges without mutating.
 	mark = e.srv.Knobs().Mark()
