@@ -22,8 +22,13 @@ SOCK="$PUB/docker.sock"
 
 # Janitor: removes the public directory when the runner kills it.
 (
-	trap 'rm -rf "$PUB"; exit 0' TERM INT
-	while :; do sleep 3600 & wait $!; done
+	sp=
+	trap 'kill $sp 2>/dev/null; rm -rf "$PUB"; exit 0' TERM INT
+	while :; do
+		sleep 3600 &
+		sp=$!
+		wait $sp
+	done
 ) >/dev/null 2>&1 &
 echo $! >>"$ITEST_DIR/pids"
 

@@ -37,8 +37,13 @@ install -m 0644 "$D/client_key.pub" "$PUB/authorized_keys"
 # DOCKER_CONFIG for the sessions, so tests never touch a user's ~/.docker.
 install -d -m 1777 "$PUB/docker-config"
 (
-	trap 'rm -rf "$PUB"; exit 0' TERM INT
-	while :; do sleep 3600 & wait $!; done
+	sp=
+	trap 'kill $sp 2>/dev/null; rm -rf "$PUB"; exit 0' TERM INT
+	while :; do
+		sleep 3600 &
+		sp=$!
+		wait $sp
+	done
 ) >/dev/null 2>&1 &
 echo $! >>"$ITEST_DIR/pids"
 
