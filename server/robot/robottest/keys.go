@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -15,7 +16,7 @@ func (k *keyState) json() map[string]any {
 		"type":        k.Type,
 		"size":        k.Size,
 		"data":        k.Data,
-		"created_at":  k.CreatedAt.UTC().Format("2006-01-02 15:04:05"),
+		"created_at":  k.CreatedAt.UTC().Format(time.RFC3339),
 	}
 }
 
@@ -156,6 +157,6 @@ func (r *Robot) deleteKey(w http.ResponseWriter, req *http.Request) {
 	defer r.mu.Unlock()
 	if k := r.keyByPath(w, req); k != nil {
 		delete(r.st.Keys, k.Fingerprint)
-		w.WriteHeader(http.StatusOK)
+		w.WriteHeader(http.StatusNoContent)
 	}
 }
