@@ -172,3 +172,15 @@ func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d)
 }
+
+func mustSigner() ssh.Signer {
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		panic(err)
+	}
+	s, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}

@@ -31,7 +31,6 @@ type config struct {
 	retries      int
 	retryBase    time.Duration
 	maxRetryWait time.Duration
-	sshPort      int
 	sshAttempt   time.Duration
 }
 
@@ -46,7 +45,6 @@ func newConfig(opts []Option) config {
 		retries:      3,
 		retryBase:    time.Second,
 		maxRetryWait: 30 * time.Second,
-		sshPort:      22,
 		sshAttempt:   10 * time.Second,
 	}
 	for _, o := range opts {
