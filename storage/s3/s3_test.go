@@ -25,7 +25,9 @@ func simTarget(t *testing.T, srv *s3test.Server) target {
 
 func TestContractSimulator(t *testing.T) {
 	srv := s3test.New(t)
-	runContract(t, simTarget(t, srv))
+	tg := simTarget(t, srv)
+	runContract(t, tg)
+	runRawContract(t, tg)
 }
 
 func hetznerOnSim(t *testing.T, opts ...s3.Option) (*s3test.Server, *s3.Provider) {
@@ -171,6 +173,7 @@ func TestForeignBucketSeeded(t *testing.T) {
 	_, _, err := p.Ensure(context.Background(), storage.BucketSpec{Name: "taken-name", Owner: "shop"})
 	require.ErrorIs(t, err, ensure.ErrConflict)
 	require.True(t, isConflict(err))
+	require.True(t, s3.IsCode(err, "BucketAlreadyExists"), "%v", err)
 	require.Equal(t, 0, srv.Knobs().Mutating())
 }
 

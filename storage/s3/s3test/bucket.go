@@ -183,12 +183,12 @@ func (s *Server) bucketCORS(q *request) {
 			_, _ = q.w.Write(body)
 		})
 	case http.MethodPut:
-		c, err := parseCORS(q.body)
-		if err != nil {
-			q.fail(err)
-			return
-		}
 		s.withBucket(q, "s3:PutBucketCORS", func(b *bucket) {
+			c, err := parseCORS(q.body)
+			if err != nil {
+				q.fail(err)
+				return
+			}
 			b.CORS = c
 			q.w.WriteHeader(http.StatusOK)
 		})
@@ -215,11 +215,11 @@ func (s *Server) bucketPolicy(q *request) {
 			_, _ = q.w.Write([]byte(b.Policy))
 		})
 	case http.MethodPut:
-		if _, err := parsePolicy(q.body, q.bucket); err != nil {
-			q.fail(err)
-			return
-		}
 		s.withBucket(q, "s3:PutBucketPolicy", func(b *bucket) {
+			if _, err := parsePolicy(q.body, q.bucket); err != nil {
+				q.fail(err)
+				return
+			}
 			b.Policy = string(q.body)
 			q.w.WriteHeader(http.StatusNoContent)
 		})
@@ -240,12 +240,12 @@ func (s *Server) bucketVersioning(q *request) {
 			writeXML(q.w, http.StatusOK, versioningConfiguration{Xmlns: xmlns, Status: b.Versioning})
 		})
 	case http.MethodPut:
-		var v versioningConfiguration
-		if err := xml.Unmarshal(q.body, &v); err != nil || (v.Status != "Enabled" && v.Status != "Suspended") {
-			q.fail(errMalformedXML)
-			return
-		}
 		s.withBucket(q, "s3:PutBucketVersioning", func(b *bucket) {
+			var v versioningConfiguration
+			if err := xml.Unmarshal(q.body, &v); err != nil || (v.Status != "Enabled" && v.Status != "Suspended") {
+				q.fail(errMalformedXML)
+				return
+			}
 			if b.ObjectLock && v.Status == "Suspended" {
 				q.fail(errf(http.StatusConflict, "InvalidBucketState", "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed."))
 				return

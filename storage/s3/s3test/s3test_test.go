@@ -219,6 +219,10 @@ func TestPolicyAndCORS(t *testing.T) {
 
 	err = c.SetBucketPolicy(ctx, "web", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"}]}`)
 	require.Equal(t, "MalformedPolicy", minio.ToErrorResponse(err).Code)
+	err = c.SetBucketPolicy(ctx, "web", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*"}]}`)
+	require.Equal(t, "MalformedPolicy", minio.ToErrorResponse(err).Code)
+	err = c.SetBucketPolicy(ctx, "absent-bucket", pol)
+	require.Equal(t, "NoSuchBucket", minio.ToErrorResponse(err).Code, "existence is checked before the document")
 
 	preflight := func(origin string) *http.Response {
 		req, _ := http.NewRequest(http.MethodOptions, srv.URL()+"/web/uploads/x", nil)
