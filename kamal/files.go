@@ -132,3 +132,5 @@ func writeIfChanged(p string, old, data []byte, mode os.FileMode) (ensure.Op, er
 	}
 	return ensure.Updated, nil
 }
+
+func joinRel(dir, rel string) string { return filepath.Join(dir, filepath.FromSlash(rel)) }

@@ -16,16 +16,14 @@ func Example() {
 	defer sb.Close()
 
 	r := sb.Recipe("shop")
-	for range 2 {
+	for _, run := range []string{"first", "second"} {
 		out, err := r.Ensure(ctx)
 		if err != nil {
 			panic(err)
 		}
-		for _, s := range out.Steps() {
-			fmt.Println(s.Step, s.Op)
-		}
+		fmt.Println(run, "run:", out.Op("ssh-key"), out.Op("server"), out.Op("dns"), out.Op("storage"), out.Op("builder"))
 	}
 	// Output:
-	// ssh-key created
-	// ssh-key unchanged
+	// first run: created created created created created
+	// second run: unchanged unchanged unchanged unchanged unchanged
 }

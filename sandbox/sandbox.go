@@ -3,6 +3,12 @@
 // recipe runs — and can be re-run, planned and destroyed — without a cloud
 // account or a network.
 //
+// A sandbox runs the Hetzner Cloud, Cloudflare, S3 and registry simulators,
+// attaches a simulated Ubuntu host (buildertest) to every server the Hetzner
+// simulator boots, and keeps secrets in a plain .kamal/secrets file store.
+// Every address it hands out is on loopback, and its dialer refuses any
+// other.
+//
 // Programs call Start and Close; tests call New, which closes on cleanup.
 // With a directory, the simulated world is saved there on Close and loaded by
 // the next Start, so a second run sees what the first made.
@@ -10,34 +16,75 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
-	"github.com/assemblekit/assemble"
-	"github.com/assemblekit/assemble/sshkey"
+	"github.com/assemblekit/assemble/builder/buildertest"
+	"github.com/assemblekit/assemble/dns/cloudflare/cloudflaretest"
+	"github.com/assemblekit/assemble/registry/registrytest"
+	"github.com/assemblekit/assemble/server/hetzner/hetznertest"
+	"github.com/assemblekit/assemble/storage/s3/s3test"
 )
 
 // Options configure a sandbox.
 type Options struct {
-	// Dir keeps the sandbox's state (SSH key, simulator state) between runs.
-	// Empty: a temporary directory removed on Close.
+	// Dir keeps the sandbox's state (SSH key, credentials, simulator state)
+	// between runs. Empty: a temporary directory removed on Close.
 	Dir string
+	// AppDir is the app's directory, where the file secrets store writes
+	// .kamal/secrets. Default: Dir/app.
+	AppDir string
+	// Zone is the DNS zone the Cloudflare simulator serves; "example.com"
+	// by default.
+	Zone string
+	// ActionTime is how long a Hetzner action (server create, firewall
+	// apply) takes; 300ms by default.
+	ActionTime time.Duration
+	// Logger receives the sandbox's and its providers' Debug logs.
+	Logger *slog.Logger
 }
 
 // Sandbox is a running simulated world.
 type Sandbox struct {
-	dir     string
-	tempDir bool
+	dir, appDir string
+	tempDir     bool
+	zone        string
+	logger      *slog.Logger
+	creds       credentials
+
+	// Hetzner simulates the Hetzner Cloud API.
+	Hetzner *hetznertest.Server
+	// Cloudflare simulates Cloudflare's zones and DNS API and answers DNS.
+	Cloudflare *cloudflaretest.Server
+	// S3 simulates S3 (Hetzner Object Storage).
+	S3 *s3test.Server
+	// Registry simulates a container registry with token auth.
+	Registry *registrytest.Server
+
+	mu        sync.Mutex
+	hosts     map[string]*buildertest.Host // by server IPv4
+	savedHost map[string]hostState
+	closed    bool
 }
 
-// Start starts the sandbox.
-func Start(ctx context.Context, opts Options) (*Sandbox, error) {
+// Start starts the sandbox, loading the world saved in opts.Dir if any.
+func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Sandbox{dir: opts.Dir}
+	s := &Sandbox{dir: opts.Dir, zone: opts.Zone, logger: opts.Logger, hosts: map[string]*buildertest.Host{}}
+	if s.zone == "" {
+		s.zone = "example.com"
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
 	if s.dir == "" {
 		d, err := os.MkdirTemp("", "assemble-sandbox-")
 		if err != nil {
@@ -45,13 +92,31 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		}
 		s.dir, s.tempDir = d, true
 	}
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+	s.appDir = opts.AppDir
+	if s.appDir == "" {
+		s.appDir = filepath.Join(s.dir, "app")
+	}
+	for _, d := range []string{s.dir, s.appDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("start sandbox: %w", err)
+		}
+	}
+	defer func() {
+		if err != nil {
+			s.stop()
+		}
+	}()
+	if s.creds, err = loadCredentials(s.path(credentialsFile)); err != nil {
+		return nil, fmt.Errorf("start sandbox: %w", err)
+	}
+	if err := s.startWorld(opts); err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
 	return s, nil
 }
 
-// New starts a sandbox for a test and closes it when the test ends.
+// New starts a sandbox for a test and closes it when the test ends. Its
+// directory is the test's temporary directory unless opts say otherwise.
 func New(t testing.TB, opts ...Options) *Sandbox {
 	t.Helper()
 	var o Options
@@ -76,23 +141,51 @@ func New(t testing.TB, opts ...Options) *Sandbox {
 // Dir returns the directory holding the sandbox's state.
 func (s *Sandbox) Dir() string { return s.dir }
 
-// SSHKey returns the spec of the sandbox's SSH key, kept in its directory
-// (never in the user's ~/.ssh).
-func (s *Sandbox) SSHKey() sshkey.Spec {
-	return sshkey.Spec{Path: filepath.Join(s.dir, "ssh", "id_ed25519"), Comment: "assemble-sandbox"}
-}
+// AppDir returns the app directory the file secrets store writes to.
+func (s *Sandbox) AppDir() string { return s.appDir }
 
-// Recipe returns a recipe named name with every ingredient wired to the
-// sandbox's simulators.
-func (s *Sandbox) Recipe(name string, opts ...assemble.Option) *assemble.Recipe {
-	return assemble.New(name, opts...).SSHKey(s.SSHKey())
-}
+// Zone returns the DNS zone the sandbox serves.
+func (s *Sandbox) Zone() string { return s.zone }
 
-// Close stops the simulators and saves their state in Dir (a temporary Dir
-// is removed instead).
+// Close saves the world in Dir (a temporary Dir is removed instead) and
+// stops every simulator and simulated host.
 func (s *Sandbox) Close() error {
-	if s.tempDir {
-		return os.RemoveAll(s.dir)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
 	}
-	return nil
+	s.closed = true
+	s.mu.Unlock()
+	var err error
+	if !s.tempDir {
+		err = s.save()
+	}
+	s.stop()
+	if s.tempDir {
+		err = errors.Join(err, os.RemoveAll(s.dir))
+	}
+	return err
+}
+
+func (s *Sandbox) stop() {
+	s.mu.Lock()
+	hosts := s.hosts
+	s.hosts = map[string]*buildertest.Host{}
+	s.mu.Unlock()
+	for _, h := range hosts {
+		h.Close()
+	}
+	if s.Hetzner != nil {
+		_ = s.Hetzner.Close()
+	}
+	if s.Cloudflare != nil {
+		s.Cloudflare.Close()
+	}
+	if s.S3 != nil {
+		s.S3.Close()
+	}
+	if s.Registry != nil {
+		s.Registry.Close()
+	}
 }

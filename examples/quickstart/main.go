@@ -1,8 +1,12 @@
-// Command quickstart runs a whole assemble recipe and writes the Kamal files.
+// Command quickstart runs a whole assemble recipe — SSH key, server,
+// bucket, DNS record, registry login, secrets, remote builder — prints live
+// progress, a summary and a monthly estimate, and writes the Kamal files
+// (config/deploy.yml, .kamal/secrets) into --dir.
 //
 // With no credentials in the environment it runs against the embedded
 // sandbox (every simulator in-process on loopback); the simulated world is
-// kept in --dir so a second run reports everything unchanged.
+// kept in --dir so a second run reports everything unchanged. With
+// HCLOUD_TOKEN set it uses the real services: see real.go for the variables.
 //
 //	go run ./examples/quickstart            # converge
 //	go run ./examples/quickstart --plan     # show what would change
@@ -18,18 +22,19 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/assemblekit/assemble"
 	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/kamal"
 	"github.com/assemblekit/assemble/sandbox"
 	"github.com/assemblekit/assemble/sshkey"
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Getenv); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
@@ -47,11 +52,11 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	var f flags
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.dir, "dir", filepath.Join(os.TempDir(), "assemble-quickstart"), "directory for the app's Kamal files and the sandbox's state")
+	fs.StringVar(&f.dir, "dir", filepath.Join(os.TempDir(), "assemble-quickstart"), "the app's directory: Kamal files go here, and the sandbox keeps its world in DIR/.sandbox")
 	fs.StringVar(&f.name, "name", "shop", "the app's name (Kamal's service)")
 	fs.BoolVar(&f.plan, "plan", false, "show what would change; change nothing")
 	fs.BoolVar(&f.destroy, "destroy", false, "remove everything the recipe made")
-	fs.BoolVar(&f.homeKey, "home-key", false, "use ~/.ssh/id_ed25519 (generated if missing) instead of a key in --dir")
+	fs.BoolVar(&f.homeKey, "home-key", false, "use ~/.ssh/id_ed25519 (generated if missing) instead of a key kept in the sandbox")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -61,30 +66,40 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	return f, nil
 }
 
-func run(ctx context.Context, args []string, stdout io.Writer) error {
+func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	f, err := parse(args, os.Stderr)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
-
-	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: filepath.Join(f.dir, ".sandbox")})
-	if err != nil {
+	if err := os.MkdirAll(f.dir, 0o755); err != nil {
 		return err
 	}
-	defer sb.Close()
-	fmt.Fprintf(stdout, "assemble quickstart: app %q in %s (sandbox: no credentials in the environment)\n", f.name, f.dir)
+	p := newPrinter(stdout)
+	observe := assemble.WithObserver(p.event)
 
-	p := &printer{w: stdout}
-	r := sb.Recipe(f.name, assemble.WithObserver(p.event))
-	if f.homeKey {
-		r = assemble.New(f.name, assemble.WithObserver(p.event)).SSHKey(sshkey.File("~/.ssh/id_ed25519"))
+	var r *assemble.Recipe
+	if getenv("HCLOUD_TOKEN") != "" {
+		fmt.Fprintf(stdout, "assemble quickstart: app %q in %s, against the real services (HCLOUD_TOKEN is set)\n", f.name, f.dir)
+		if r, err = realRecipe(f, getenv, observe); err != nil {
+			return err
+		}
+	} else {
+		sb, err := sandbox.Start(ctx, sandbox.Options{Dir: filepath.Join(f.dir, ".sandbox"), AppDir: f.dir})
+		if err != nil {
+			return err
+		}
+		defer sb.Close()
+		fmt.Fprintf(stdout, "assemble quickstart: app %q in %s, against the sandbox (no credentials in the environment)\n", f.name, f.dir)
+		r = sb.Recipe(f.name, observe)
+		if f.homeKey {
+			r.SSHKey(sshkey.File("~/.ssh/id_ed25519"))
+		}
 	}
 
 	switch {
 	case f.plan:
 		plan, err := r.Plan(ctx)
+		p.flush()
 		if err != nil {
 			return err
 		}
@@ -93,6 +108,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return nil
 	case f.destroy:
 		removed, err := r.Destroy(ctx)
+		p.flush()
 		if err != nil {
 			return err
 		}
@@ -100,30 +116,28 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		printChanges(stdout, removed)
 		return nil
 	}
+
 	out, err := r.Ensure(ctx)
+	p.flush()
+	if err != nil {
+		return err
+	}
+	op, err := kamal.Write(f.dir, out, kamal.App{})
 	if err != nil {
 		return err
 	}
 	summary(stdout, out)
-	return nil
-}
-
-// printer turns events into one line per step state.
-type printer struct{ w io.Writer }
-
-func (p *printer) event(e assemble.Event) {
-	switch e.Phase {
-	case assemble.PhaseStarted:
-		fmt.Fprintf(p.w, "  … %-10s %s\n", e.Step, e.Action)
-	case assemble.PhaseProgress:
-		fmt.Fprintf(p.w, "  ⋯ %-10s %s (%s)\n", e.Step, e.Message, e.Elapsed.Round(time.Second))
-	case assemble.PhaseDone:
-		fmt.Fprintf(p.w, "  ✓ %-10s %s (%s)\n", e.Step, e.Op, e.Elapsed.Round(time.Millisecond))
-	case assemble.PhaseFailed:
-		fmt.Fprintf(p.w, "  ✗ %-10s %s\n", e.Step, e.Message)
-	case assemble.PhaseSkipped:
-		fmt.Fprintf(p.w, "  - %-10s skipped\n", e.Step)
+	fmt.Fprintf(stdout, "  kamal     config/deploy.yml and .kamal/secrets %s in %s\n", op, f.dir)
+	if est, err := r.Estimate(ctx); err == nil {
+		fmt.Fprintln(stdout, "\nmonthly estimate:")
+		for _, l := range strings.Split(strings.TrimRight(est.String(), "\n"), "\n") {
+			fmt.Fprintln(stdout, "  "+l)
+		}
+	} else {
+		fmt.Fprintf(stdout, "\nmonthly estimate unavailable: %v\n", err)
 	}
+	fmt.Fprintf(stdout, "\nnext: cd %s && kamal setup\n", f.dir)
+	return nil
 }
 
 func printChanges(w io.Writer, cs ensure.Changes) {
@@ -136,20 +150,29 @@ func printChanges(w io.Writer, cs ensure.Changes) {
 }
 
 func summary(w io.Writer, out *assemble.Outputs) {
-	counts := map[ensure.Op][]string{}
+	byOp := map[ensure.Op][]string{}
 	for _, s := range out.Steps() {
-		counts[s.Op] = append(counts[s.Op], s.Step)
+		byOp[s.Op] = append(byOp[s.Op], s.Step)
 	}
 	fmt.Fprintln(w, "\nsummary:")
-	ops := make([]string, 0, len(counts))
-	for op := range counts {
-		ops = append(ops, string(op))
+	for _, op := range []ensure.Op{ensure.Created, ensure.Updated, ensure.Unchanged} {
+		if len(byOp[op]) > 0 {
+			fmt.Fprintf(w, "  %-9s %s\n", op, strings.Join(byOp[op], ", "))
+		}
 	}
-	sort.Strings(ops)
-	for _, op := range ops {
-		fmt.Fprintf(w, "  %-9s %s\n", op, strings.Join(counts[ensure.Op(op)], ", "))
+	if out.Server != nil {
+		fmt.Fprintf(w, "  server    %s %s (%s, %s, %s)\n", out.Server.Name, out.Server.IPv4, out.Server.Type, out.Server.Location, out.Server.Arch)
 	}
-	if out.SSHKey != nil {
-		fmt.Fprintf(w, "  ssh key   %s\n", out.SSHKey)
+	if out.Record != nil {
+		fmt.Fprintf(w, "  domain    %s → %s\n", out.Record.Name, out.Record.Content)
+	}
+	if out.Bucket != nil {
+		fmt.Fprintf(w, "  bucket    %s at %s\n", out.Bucket.Name, out.Bucket.Endpoint)
+	}
+	if out.Registry != nil {
+		fmt.Fprintf(w, "  registry  %s\n", out.Registry.Repository())
+	}
+	if out.Builder != nil {
+		fmt.Fprintf(w, "  builder   %s %s\n", out.Builder.Remote, out.Builder.Arch)
 	}
 }

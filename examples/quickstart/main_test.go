@@ -3,23 +3,45 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
+func noEnv(string) string { return "" }
+
 func TestQuickstartTwice(t *testing.T) {
 	dir := t.TempDir()
 	var first, second bytes.Buffer
-	if err := run(context.Background(), []string{"--dir", dir}, &first); err != nil {
+	if err := run(context.Background(), []string{"--dir", dir}, &first, noEnv); err != nil {
+		t.Fatalf("%v\n%s", err, first.String())
+	}
+	for _, want := range []string{"created   ", "ssh-key", "server", "next: cd " + dir + " && kamal setup", "monthly estimate:"} {
+		if !strings.Contains(first.String(), want) {
+			t.Fatalf("first run output lacks %q:\n%s", want, first.String())
+		}
+	}
+	deploy, err := os.ReadFile(filepath.Join(dir, "config", "deploy.yml"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(first.String(), "created   ssh-key") {
-		t.Fatalf("first run did not create the key:\n%s", first.String())
+	if !strings.Contains(string(deploy), "service: shop") {
+		t.Fatalf("deploy.yml:\n%s", deploy)
 	}
-	if err := run(context.Background(), []string{"--dir", dir}, &second); err != nil {
-		t.Fatal(err)
+	if err := run(context.Background(), []string{"--dir", dir}, &second, noEnv); err != nil {
+		t.Fatalf("%v\n%s", err, second.String())
 	}
-	if !strings.Contains(second.String(), "unchanged ssh-key") || strings.Contains(second.String(), "created") {
-		t.Fatalf("second run was not unchanged:\n%s", second.String())
+	sum := second.String()[strings.Index(second.String(), "summary:"):]
+	if strings.Contains(sum, "created ") || strings.Contains(sum, "updated ") {
+		t.Fatalf("second run changed something:\n%s", second.String())
+	}
+}
+
+func TestRealModeNamesMissingVariables(t *testing.T) {
+	env := map[string]string{"HCLOUD_TOKEN": "x"}
+	err := run(context.Background(), []string{"--dir", t.TempDir()}, &bytes.Buffer{}, func(k string) string { return env[k] })
+	if err == nil || !strings.Contains(err.Error(), "CLOUDFLARE_API_TOKEN") || strings.Contains(err.Error(), "HCLOUD_TOKEN:") {
+		t.Fatalf("err = %v", err)
 	}
 }

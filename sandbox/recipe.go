@@ -1,0 +1,90 @@
+package sandbox
+
+import (
+	"path/filepath"
+	"time"
+
+	"github.com/assemblekit/assemble"
+	"github.com/assemblekit/assemble/builder"
+	"github.com/assemblekit/assemble/dns"
+	"github.com/assemblekit/assemble/dns/cloudflare"
+	"github.com/assemblekit/assemble/registry"
+	"github.com/assemblekit/assemble/secret"
+	"github.com/assemblekit/assemble/secrets/file"
+	"github.com/assemblekit/assemble/server"
+	"github.com/assemblekit/assemble/server/hetzner"
+	"github.com/assemblekit/assemble/sshkey"
+	"github.com/assemblekit/assemble/storage"
+	"github.com/assemblekit/assemble/storage/s3"
+)
+
+// SSHKey returns the spec of the sandbox's SSH key, kept in its directory
+// (never in the user's ~/.ssh).
+func (s *Sandbox) SSHKey() sshkey.Spec {
+	return sshkey.Spec{Path: filepath.Join(s.dir, "ssh", "id_ed25519"), Comment: "assemble-sandbox"}
+}
+
+// KnownHosts returns the known_hosts file the sandbox's builder writes to
+// (never the user's ~/.ssh/known_hosts).
+func (s *Sandbox) KnownHosts() string { return filepath.Join(s.dir, "ssh", "known_hosts") }
+
+// HetznerProvider returns a Hetzner Cloud provider wired to the simulator, polling
+// and waiting at the simulator's pace.
+func (s *Sandbox) HetznerProvider(opts ...hetzner.Option) *hetzner.Provider {
+	base := []hetzner.Option{
+		hetzner.WithEndpoint(s.Hetzner.URL()),
+		hetzner.WithLogger(s.logger),
+		hetzner.WithDialer(s.Dial),
+		hetzner.WithPollInterval(20*time.Millisecond, 200*time.Millisecond),
+		hetzner.WithSSHBackoff(20*time.Millisecond, 200*time.Millisecond),
+	}
+	return hetzner.New(secret.New(s.creds.HetznerToken), append(base, opts...)...)
+}
+
+// CloudflareProvider returns a Cloudflare provider wired to the simulator,
+// verifying records at the simulator's authoritative DNS server.
+func (s *Sandbox) CloudflareProvider(opts ...cloudflare.Option) *cloudflare.Provider {
+	base := []cloudflare.Option{
+		cloudflare.WithBaseURL(s.Cloudflare.URL()),
+		cloudflare.WithLogger(s.logger),
+		cloudflare.WithVerify(
+			dns.WithNameserverAddrs(s.Cloudflare.NameserverAddrs()),
+			dns.WithDialer(s.Dial),
+			dns.WithInterval(20*time.Millisecond),
+		),
+	}
+	return cloudflare.New(secret.New(s.creds.CloudflareToken), append(base, opts...)...)
+}
+
+// S3Provider returns Hetzner Object Storage (fsn1) pointed at the S3
+// simulator.
+func (s *Sandbox) S3Provider(opts ...s3.Option) *s3.Provider {
+	base := []s3.Option{s3.WithEndpoint(s.S3.URL()), s3.WithInsecure(), s3.WithLogger(s.logger)}
+	return s3.Hetzner("fsn1", secret.New(s.creds.S3AccessKey), secret.New(s.creds.S3SecretKey), append(base, opts...)...)
+}
+
+// RegistrySpec returns the login for the registry simulator, for image
+// repository repo ("shop").
+func (s *Sandbox) RegistrySpec(repo string) registry.Spec {
+	return registry.Distribution("http://"+s.Registry.Host(), s.creds.RegistryUser, secret.New(s.creds.RegistryPassword), repo)
+}
+
+// SecretsStore returns the plain .kamal/secrets store in AppDir, the
+// fallback a team without a password manager uses.
+func (s *Sandbox) SecretsStore() *file.Store { return file.New(s.appDir) }
+
+// Recipe returns a recipe named name with every ingredient wired to the
+// sandbox: the SSH key, a cx23 server in fsn1 that is also the builder, a
+// bucket, the A record name.Zone(), the registry login and the file secrets
+// store.
+func (s *Sandbox) Recipe(name string, opts ...assemble.Option) *assemble.Recipe {
+	opts = append([]assemble.Option{assemble.WithLogger(s.logger), assemble.WithDialer(s.Dial)}, opts...)
+	return assemble.New(name, opts...).
+		SSHKey(s.SSHKey()).
+		Server(s.HetznerProvider(), server.Spec{Name: name + "-1", Type: "cx23", Location: "fsn1"}).
+		Storage(s.S3Provider(), storage.BucketSpec{Name: name + "-uploads", PublicPrefixes: []string{"public/"}}).
+		Domain(s.CloudflareProvider(), dns.RecordSpec{Name: name + "." + s.zone}).
+		Registry(s.RegistrySpec(name)).
+		Secrets(s.SecretsStore()).
+		Builder(builder.Spec{Install: builder.AtBoot(), KnownHostsPath: s.KnownHosts()})
+}
