@@ -23,6 +23,9 @@ type Recipe struct {
 	buildErr    error
 	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
 	appSecrets  map[string]secret.Value
+	costs       []declaredCost
+	storedTB    float64
+	egressTB    float64
 }
 
 // Option configures a Recipe.
