@@ -21,7 +21,7 @@ if [ -z "$BIN" ]; then
 fi
 
 DIR="$ITEST_DIR/versitygw"
-mkdir -p "$DIR/data" "$DIR/iam"
+mkdir -p "$DIR/data" "$DIR/iam" "$DIR/versions"
 # Throwaway credentials for this run only. They travel in the environment,
 # never on a command line.
 ROOT_KEY="vgwroot$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
@@ -31,7 +31,7 @@ OTHER_SECRET="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 
 ROOT_ACCESS_KEY_ID="$ROOT_KEY" ROOT_SECRET_ACCESS_KEY="$ROOT_SECRET" \
 	"$BIN" --port "$ADDR" --admin-port "$ADMIN_ADDR" --iam-dir "$DIR/iam" --quiet \
-	posix "$DIR/data" >"$DIR/log" 2>&1 &
+	posix --versioning-dir "$DIR/versions" "$DIR/data" >"$DIR/log" 2>&1 &
 PID=$!
 echo "$PID" >>"$ITEST_DIR/pids"
 

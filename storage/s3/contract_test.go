@@ -368,6 +368,54 @@ func runContract(t *testing.T, tg target) {
 		require.Equal(t, ensure.Updated, op)
 	})
 
+	t.Run("versioning and object lock", func(t *testing.T) {
+		p, rec := tg.provider(t, tg.secretKey)
+		raw := tg.raw(t, tg.accessKey, tg.secretKey)
+		name := randomName(t, "ct-versions")
+		tg.cleanup(t, raw, name)
+		spec := storage.BucketSpec{Name: name, Owner: "shop", Versioning: true}
+		_, op, err := p.Ensure(ctx, spec)
+		require.NoError(t, err)
+		require.Equal(t, ensure.Created, op)
+		v, err := raw.GetBucketVersioning(ctx, name)
+		require.NoError(t, err)
+		require.Equal(t, "Enabled", v.Status)
+		m := rec.mark()
+		_, op, err = p.Ensure(ctx, spec)
+		require.NoError(t, err)
+		require.Equal(t, ensure.Unchanged, op)
+		require.Empty(t, rec.mutatingSince(m))
+
+		// Two versions of one key, then a delete marker: Destroy must see
+		// them as data, and with EmptyOnDestroy remove every version.
+		put(t, raw, name, "doc.txt", "v1")
+		put(t, raw, name, "doc.txt", "v2")
+		require.NoError(t, raw.RemoveObject(ctx, name, "doc.txt", minio.RemoveObjectOptions{}))
+		_, err = p.Destroy(ctx, spec)
+		require.ErrorIs(t, err, ensure.ErrPrecondition, "old versions are data")
+		spec.EmptyOnDestroy = true
+		ch, err := p.Destroy(ctx, spec)
+		require.NoError(t, err)
+		require.Equal(t, ensure.Deleted, ch[0].Op)
+		ok, err := raw.BucketExists(ctx, name)
+		require.NoError(t, err)
+		require.False(t, ok)
+
+		locked := randomName(t, "ct-locked")
+		tg.cleanup(t, raw, locked)
+		_, op, err = p.Ensure(ctx, storage.BucketSpec{Name: locked, Owner: "shop", ObjectLock: true})
+		require.NoError(t, err)
+		require.Equal(t, ensure.Created, op)
+		enabled, _, _, _, err := raw.GetObjectLockConfig(ctx, locked)
+		require.NoError(t, err)
+		require.Equal(t, "Enabled", enabled)
+		m = rec.mark()
+		_, op, err = p.Ensure(ctx, storage.BucketSpec{Name: locked, Owner: "shop", ObjectLock: true})
+		require.NoError(t, err)
+		require.Equal(t, ensure.Unchanged, op)
+		require.Empty(t, rec.mutatingSince(m))
+	})
+
 	t.Run("destroy refuses a non-empty bucket", func(t *testing.T) {
 		p, _ := tg.provider(t, tg.secretKey)
 		raw := tg.raw(t, tg.accessKey, tg.secretKey)

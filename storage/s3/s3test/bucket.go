@@ -151,7 +151,7 @@ func (s *Server) headBucket(q *request) {
 
 func (s *Server) deleteBucket(q *request) {
 	s.withBucket(q, "s3:DeleteBucket", func(b *bucket) {
-		if len(b.Objects) > 0 {
+		if len(b.Objects) > 0 || len(b.History) > 0 {
 			q.fail(errBucketNotEmpty)
 			return
 		}

@@ -26,7 +26,8 @@
 // request log; see package sim). Save and Load (or SaveFile and LoadFile)
 // persist the whole world, so a sandbox can keep its buckets between runs.
 //
-// Not modelled: object versions (versioning is a flag only; one version per
-// key), ACLs, tagging, lifecycle, encryption, virtual-host addressing, and
+// Versioning keeps every version and writes delete markers, as S3 does.
+//
+// Not modelled: ACLs, tagging, lifecycle, encryption, virtual-host addressing, and
 // signature checks of aws-chunked trailers.
 package s3test

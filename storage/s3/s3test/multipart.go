@@ -91,7 +91,8 @@ func (s *Server) completeUpload(q *request, id string) {
 		}
 		o := newObject(data, ct, u.Meta)
 		o.ETag = fmt.Sprintf("%s-%d", hex.EncodeToString(sums.Sum(nil)), len(req.Parts))
-		b.Objects[u.Key] = o
+		s.store(b, u.Key, o)
+		setVersionHeader(q.w, o)
 		delete(s.w.Uploads, id)
 		writeXML(q.w, http.StatusOK, completeMultipartUploadResult{Xmlns: xmlns, Location: "/" + b.Name + "/" + u.Key,
 			Bucket: b.Name, Key: u.Key, ETag: `"` + o.ETag + `"`})

@@ -96,7 +96,8 @@ func (s *Server) putObject(q *request) {
 			}
 		}
 		o := newObject(q.body, ct, userMeta(q.r.Header))
-		b.Objects[q.key] = o
+		s.store(b, q.key, o)
+		setVersionHeader(q.w, o)
 		q.w.Header().Set("ETag", `"`+o.ETag+`"`)
 		q.w.WriteHeader(http.StatusOK)
 	})
@@ -116,6 +117,19 @@ func (s *Server) getObject(q *request) {
 		return
 	}
 	o, ok := b.Objects[q.key]
+	if v := q.r.URL.Query().Get("versionId"); v != "" {
+		o = findVersion(b, q.key, v)
+		if o == nil || o.DeleteMarker {
+			s.mu.Unlock()
+			if o != nil {
+				q.fail(errMethodNotAllowed)
+			} else {
+				q.fail(&apiError{"NoSuchVersion", http.StatusNotFound, "The specified version does not exist."})
+			}
+			return
+		}
+		ok = true
+	}
 	if !ok {
 		// Without s3:ListBucket, S3 hides whether the key exists.
 		listable := s.authorize(q, b, "s3:ListBucket") == nil
@@ -128,6 +142,7 @@ func (s *Server) getObject(q *request) {
 		return
 	}
 	data, etag, ct, mod, meta := o.Data, o.ETag, o.ContentType, o.Modified, o.Meta
+	setVersionHeader(q.w, o)
 	s.mu.Unlock()
 
 	h := q.w.Header()
@@ -205,7 +220,13 @@ func parseRange(h string, size int64) (start, end int64, ok bool) {
 
 func (s *Server) deleteObject(q *request) {
 	s.withBucket(q, "s3:DeleteObject", func(b *bucket) {
-		delete(b.Objects, q.key)
+		vid, marker := s.remove(b, q.key, q.r.URL.Query().Get("versionId"))
+		if vid != "" && vid != "null" {
+			q.w.Header().Set("X-Amz-Version-Id", vid)
+		}
+		if marker {
+			q.w.Header().Set("X-Amz-Delete-Marker", "true")
+		}
 		q.w.WriteHeader(http.StatusNoContent)
 	})
 }
@@ -229,9 +250,14 @@ func (s *Server) deleteObjects(q *request) {
 	s.withBucket(q, "s3:DeleteObject", func(b *bucket) {
 		res := deleteResult{Xmlns: xmlns}
 		for _, o := range req.Objects {
-			delete(b.Objects, o.Key)
+			vid, marker := s.remove(b, o.Key, o.VersionID)
 			if !req.Quiet {
-				res.Deleted = append(res.Deleted, deletedEntry{Key: o.Key, VersionID: o.VersionID})
+				d := deletedEntry{Key: o.Key, VersionID: o.VersionID}
+				if marker {
+					d.DeleteMarker = true
+					d.DeleteMarkerVersionID = vid
+				}
+				res.Deleted = append(res.Deleted, d)
 			}
 		}
 		writeXML(q.w, http.StatusOK, res)
@@ -280,7 +306,12 @@ func (s *Server) listObjects(q *request) {
 		var prefixes []commonPrefix
 		seen := map[string]bool{}
 		truncated, next := false, ""
-		for _, k := range b.sortedKeys() {
+		keys := b.sortedKeys()
+		if versions {
+			keys = b.allKeys()
+		}
+		var versionEntries []versionEntry
+		for _, k := range keys {
 			if !strings.HasPrefix(k, prefix) {
 				continue
 			}
@@ -307,6 +338,20 @@ func (s *Server) listObjects(q *request) {
 				prefixes = append(prefixes, commonPrefix{Prefix: enc(entry)})
 				continue
 			}
+			if versions {
+				contents = append(contents, objectEntry{Key: k})
+				for i, o := range b.versionsOf(k) {
+					e := versionEntry{XMLName: xml.Name{Local: "Version"}, Key: enc(k), VersionID: versionID(o), IsLatest: i == 0,
+						LastModified: o.Modified.Format(isoTime)}
+					if o.DeleteMarker {
+						e.XMLName.Local = "DeleteMarker"
+					} else {
+						e.ETag, e.Size, e.StorageClass = `"`+o.ETag+`"`, len(o.Data), "STANDARD"
+					}
+					versionEntries = append(versionEntries, e)
+				}
+				continue
+			}
 			o := b.Objects[k]
 			contents = append(contents, objectEntry{Key: enc(k), LastModified: o.Modified.Format(isoTime),
 				ETag: `"` + o.ETag + `"`, Size: len(o.Data), StorageClass: "STANDARD"})
@@ -317,10 +362,7 @@ func (s *Server) listObjects(q *request) {
 			if truncated {
 				res.NextKeyMarker, res.NextVersionIDMarker = enc(next), "null"
 			}
-			for _, c := range contents {
-				res.Version = append(res.Version, versionEntry{Key: c.Key, VersionID: "null", IsLatest: true,
-					LastModified: c.LastModified, ETag: c.ETag, Size: c.Size, StorageClass: c.StorageClass})
-			}
+			res.Version = versionEntries
 			writeXML(q.w, http.StatusOK, res)
 			return
 		}

@@ -292,3 +292,42 @@ func TestSaveLoad(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, srv2.LoadFile(filepath.Join(t.TempDir(), "absent.json")))
 }
+
+func TestVersions(t *testing.T) {
+	srv := s3test.New(t)
+	c := client(t, srv, srv.AccessKey(), srv.SecretKey())
+	ctx := context.Background()
+	require.NoError(t, c.MakeBucket(ctx, "ver", minio.MakeBucketOptions{}))
+	require.NoError(t, c.EnableVersioning(ctx, "ver"))
+	i1, err := c.PutObject(ctx, "ver", "k", strings.NewReader("one"), 3, minio.PutObjectOptions{})
+	require.NoError(t, err)
+	_, err = c.PutObject(ctx, "ver", "k", strings.NewReader("two"), 3, minio.PutObjectOptions{})
+	require.NoError(t, err)
+	require.NoError(t, c.RemoveObject(ctx, "ver", "k", minio.RemoveObjectOptions{}))
+	_, err = c.StatObject(ctx, "ver", "k", minio.StatObjectOptions{})
+	require.Equal(t, "NoSuchKey", minio.ToErrorResponse(err).Code)
+
+	var markers, versions int
+	for o := range c.ListObjects(ctx, "ver", minio.ListObjectsOptions{WithVersions: true, Recursive: true}) {
+		require.NoError(t, o.Err)
+		if o.IsDeleteMarker {
+			markers++
+			require.True(t, o.IsLatest)
+		} else {
+			versions++
+		}
+	}
+	require.Equal(t, 1, markers)
+	require.Equal(t, 2, versions)
+
+	obj, err := c.GetObject(ctx, "ver", "k", minio.GetObjectOptions{VersionID: i1.VersionID})
+	require.NoError(t, err)
+	b, err := io.ReadAll(obj)
+	require.NoError(t, err)
+	require.Equal(t, "one", string(b))
+
+	require.Equal(t, "BucketNotEmpty", minio.ToErrorResponse(c.RemoveBucket(ctx, "ver")).Code, "kept versions block the delete")
+	bi, _ := srv.Bucket("ver")
+	require.Empty(t, bi.Keys)
+	require.Equal(t, 3, bi.Versions)
+}

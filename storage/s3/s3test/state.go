@@ -28,15 +28,20 @@ type cred struct {
 }
 
 type bucket struct {
-	Name       string             `json:"name"`
-	Region     string             `json:"region"`
-	Account    string             `json:"account"`
-	Created    time.Time          `json:"created"`
-	Policy     string             `json:"policy,omitempty"`
-	CORS       *cors.Config       `json:"cors,omitempty"`
-	Versioning string             `json:"versioning,omitempty"`
-	ObjectLock bool               `json:"object_lock,omitempty"`
-	Objects    map[string]*object `json:"objects"`
+	Name       string       `json:"name"`
+	Region     string       `json:"region"`
+	Account    string       `json:"account"`
+	Created    time.Time    `json:"created"`
+	Policy     string       `json:"policy,omitempty"`
+	CORS       *cors.Config `json:"cors,omitempty"`
+	Versioning string       `json:"versioning,omitempty"`
+	ObjectLock bool         `json:"object_lock,omitempty"`
+	// Objects holds the current version of every key that is not deleted.
+	Objects map[string]*object `json:"objects"`
+	// History holds, per key, older versions and delete markers, newest
+	// first. When a key's newest entry is a delete marker it is History[0]
+	// and the key is absent from Objects.
+	History map[string][]*object `json:"history,omitempty"`
 }
 
 type object struct {
@@ -45,6 +50,11 @@ type object struct {
 	ETag        string            `json:"etag"` // without quotes
 	Modified    time.Time         `json:"modified"`
 	Meta        map[string]string `json:"meta,omitempty"` // x-amz-meta-* lower-cased, without the prefix
+	// VersionID is "" for an object written while versioning was never
+	// enabled or suspended (S3 calls it "null").
+	VersionID string `json:"version_id,omitempty"`
+	// DeleteMarker marks a delete marker (no data) in History.
+	DeleteMarker bool `json:"delete_marker,omitempty"`
 }
 
 type upload struct {
@@ -94,11 +104,16 @@ type BucketInfo struct {
 	ObjectLock bool
 	// Keys lists the object keys, sorted.
 	Keys []string
+	// Versions counts noncurrent versions and delete markers.
+	Versions int
 }
 
 func (b *bucket) info() BucketInfo {
 	bi := BucketInfo{Name: b.Name, Region: b.Region, Account: b.Account, Created: b.Created, Policy: b.Policy,
 		Versioning: b.Versioning, ObjectLock: b.ObjectLock, Keys: b.sortedKeys()}
+	for _, h := range b.History {
+		bi.Versions += len(h)
+	}
 	if b.CORS != nil {
 		bi.CORSRules = len(b.CORS.CORSRules)
 		for _, r := range b.CORS.CORSRules {
@@ -245,6 +260,11 @@ func (s *Server) Load(r io.Reader) error {
 		return fmt.Errorf("load s3 world: %w", err)
 	}
 	for _, b := range w.Buckets {
+		for k, h := range b.History {
+			if len(h) == 0 {
+				delete(b.History, k)
+			}
+		}
 		if b.Objects == nil {
 			b.Objects = map[string]*object{}
 		}

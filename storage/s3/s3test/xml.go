@@ -107,14 +107,16 @@ type objectEntry struct {
 	StorageClass string
 }
 
+// versionEntry is a <Version> or, by its XMLName, a <DeleteMarker>.
 type versionEntry struct {
+	XMLName      xml.Name
 	Key          string
 	VersionID    string `xml:"VersionId"`
 	IsLatest     bool
 	LastModified string
-	ETag         string
-	Size         int
-	StorageClass string
+	ETag         string `xml:",omitempty"`
+	Size         int    `xml:",omitempty"`
+	StorageClass string `xml:",omitempty"`
 }
 
 type commonPrefix struct {
@@ -138,8 +140,10 @@ type deleteResult struct {
 }
 
 type deletedEntry struct {
-	Key       string
-	VersionID string `xml:"VersionId,omitempty"`
+	Key                   string
+	VersionID             string `xml:"VersionId,omitempty"`
+	DeleteMarker          bool   `xml:",omitempty"`
+	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 }
 
 type deleteError struct {
