@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
 
 	"golang.org/x/crypto/ssh"
@@ -18,18 +19,23 @@ const OwnerLabel = LabelPrefix + "owner"
 // (see HostKeyLabelValue).
 const HostKeyLabel = LabelPrefix + "hostkey"
 
+// labelEncoding is lowercase base32 without padding: only letters and
+// digits, so a value never starts or ends with the "-" or "_" that label
+// values forbid there (base64url would, now and then).
+var labelEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
 // HostKeyLabelValue encodes the SHA256 fingerprint of key so it fits a label
-// value (63 characters of [A-Za-z0-9._-]): the raw URL-safe base64 of the
-// digest, 43 characters.
+// value (at most 63 characters of [A-Za-z0-9._-], alphanumeric at both
+// ends): the digest in lowercase base32, 52 characters.
 func HostKeyLabelValue(key ssh.PublicKey) string {
 	sum := sha256.Sum256(key.Marshal())
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	return labelEncoding.EncodeToString(sum[:])
 }
 
 // FingerprintFromLabel turns a HostKeyLabel value back into the
 // "SHA256:…" form ssh.FingerprintSHA256 prints; "" if v is not one.
 func FingerprintFromLabel(v string) string {
-	b, err := base64.RawURLEncoding.DecodeString(v)
+	b, err := labelEncoding.DecodeString(v)
 	if err != nil || len(b) != sha256.Size {
 		return ""
 	}

@@ -1,8 +1,6 @@
 package hetzner
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -62,35 +60,23 @@ func (t *rateLimitTransport) delay(h http.Header, try int) time.Duration {
 		}
 	}
 	if d == 0 {
-		if s := h.Get("RateLimit-Reset"); s != "" {
-			if ts, err := strconv.ParseInt(s, 10, 64); err == nil {
-				d = time.Unix(ts, 0).Sub(t.now())
+		// RateLimit-Reset is when the whole budget is back; the budget
+		// refills evenly, so one request is back after (reset-now) divided
+		// by the requests missing.
+		reset, rerr := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64)
+		limit, lerr := strconv.Atoi(h.Get("RateLimit-Limit"))
+		remaining, _ := strconv.Atoi(h.Get("RateLimit-Remaining"))
+		if rerr == nil {
+			full := time.Unix(reset, 0).Sub(t.now())
+			d = full
+			if lerr == nil && limit > remaining {
+				d = full / time.Duration(limit-remaining)
 			}
+			d = max(d, 50*time.Millisecond) << min(try, 5)
 		}
 	}
 	if d <= 0 {
 		d = time.Second << min(try, 5)
 	}
 	return min(d, t.maxWait)
-}
-
-// retry runs f until it succeeds, returns a permanent error, or tries run
-// out; between tries it waits with exponential backoff. f says whether its
-// error is worth another try.
-func retry(ctx context.Context, tries int, base time.Duration, f func() (again bool, err error)) error {
-	wait := base
-	for i := 0; ; i++ {
-		again, err := f()
-		if err == nil || !again || i+1 >= tries {
-			return err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return errors.Join(err, ctx.Err())
-		case <-t.C:
-		}
-		wait = min(wait*2, 30*time.Second)
-	}
 }

@@ -78,9 +78,8 @@ func (s *Server) gate(next http.Handler) http.Handler {
 		s.mu.Lock()
 		authed := ok && s.tokens[tok]
 		var limited bool
-		var retry time.Duration
 		if authed {
-			limited, retry = s.spend(w.Header())
+			limited = s.spend(w.Header())
 		}
 		s.mu.Unlock()
 		if !authed {
@@ -88,7 +87,6 @@ func (s *Server) gate(next http.Handler) http.Handler {
 			return
 		}
 		if limited {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
 			writeError(w, errf(429, "rate_limit_exceeded", "limit of "+strconv.Itoa(s.cfg.rateLimit)+" requests per hour reached"))
 			return
 		}
@@ -96,10 +94,10 @@ func (s *Server) gate(next http.Handler) http.Handler {
 	})
 }
 
-// spend takes one request from the budget, refilling it first; it reports
-// whether the budget was empty and, then, how long until one request is
-// back. Callers hold s.mu.
-func (s *Server) spend(h http.Header) (bool, time.Duration) {
+// spend takes one request from the budget, refilling it first, sets the
+// RateLimit-* headers, and reports whether the budget was empty. Like
+// Hetzner, it sends no Retry-After. Callers hold s.mu.
+func (s *Server) spend(h http.Header) bool {
 	now := s.cfg.now()
 	limit := float64(s.cfg.rateLimit)
 	if s.cfg.refill > 0 {
@@ -115,7 +113,7 @@ func (s *Server) spend(h http.Header) (bool, time.Duration) {
 	h.Set("RateLimit-Limit", strconv.Itoa(s.cfg.rateLimit))
 	h.Set("RateLimit-Remaining", strconv.Itoa(remaining))
 	h.Set("RateLimit-Reset", strconv.FormatInt(now.Add(resetIn).Add(time.Second-1).Unix(), 10))
-	return limited, time.Duration((1 - s.budget) * float64(s.cfg.refill))
+	return limited
 }
 
 func decode(r *http.Request, v any) *apiError {
