@@ -22,8 +22,8 @@ fi
 
 DIR="$ITEST_DIR/versitygw"
 mkdir -p "$DIR/data" "$DIR/iam" "$DIR/versions"
-# Throwaway credentials for this run only. They travel in the environment,
-# never on a command line.
+# Throwaway credentials for this run only. The root pair travels in the
+# environment; see below for the second account's.
 ROOT_KEY="vgwroot$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 ROOT_SECRET="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 OTHER_KEY="vgwother$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
@@ -35,9 +35,13 @@ ROOT_ACCESS_KEY_ID="$ROOT_KEY" ROOT_SECRET_ACCESS_KEY="$ROOT_SECRET" \
 PID=$!
 echo "$PID" >>"$ITEST_DIR/pids"
 
-# Wait until it answers (any HTTP status will do), at most 30 s.
+# Wait until it accepts connections, at most 30 s (bash's /dev/tcp: no curl
+# needed).
+answers() { (exec 3<>"/dev/tcp/${ADDR%:*}/${ADDR##*:}") 2>/dev/null; }
+up=""
 for _ in $(seq 1 60); do
-	if curl -s -o /dev/null "http://$ADDR/" 2>/dev/null; then
+	if answers; then
+		up=1
 		break
 	fi
 	if ! kill -0 "$PID" 2>/dev/null; then
@@ -47,7 +51,7 @@ for _ in $(seq 1 60); do
 	fi
 	sleep 0.5
 done
-curl -s -o /dev/null "http://$ADDR/" || { echo "versitygw: not answering on $ADDR" >&2; cat "$DIR/log" >&2; exit 1; }
+[ -n "$up" ] || { echo "versitygw: not answering on $ADDR" >&2; cat "$DIR/log" >&2; exit 1; }
 
 # The tests provision with the root account. A second, ordinary account
 # (role userplus: may create buckets) owns buckets that are someone else's.

@@ -268,6 +268,13 @@ func runContract(t *testing.T, tg target) {
 		require.NotContains(t, body, "private bytes")
 		st, _ = get(s3.MarkerKey)
 		require.Equal(t, http.StatusForbidden, st, "the owner marker is private")
+		// AWS would say 403 (no s3:ListBucket); versitygw, like Ceph RGW
+		// behind Hetzner, says NoSuchKey.
+		st, body = get("public/missing.txt")
+		require.Equal(t, http.StatusNotFound, st, body)
+		require.Contains(t, body, "NoSuchKey")
+		st, _ = get("private/missing.txt")
+		require.Equal(t, http.StatusForbidden, st)
 	})
 
 	t.Run("cors preflight follows the origins", func(t *testing.T) {
@@ -494,6 +501,11 @@ func runRawContract(t *testing.T, tg target) {
 		require.Equal(t, http.StatusForbidden, minio.ToErrorResponse(err).StatusCode)
 		_, err = tg.raw(t, "NOSUCHACCESSKEY0001", "x").ListBuckets(ctx)
 		require.Equal(t, "InvalidAccessKeyId", code(err))
+		wrongRegion := tg
+		wrongRegion.region = "eu-central-1"
+		_, err = wrongRegion.raw(t, tg.accessKey, tg.secretKey).ListBuckets(ctx)
+		require.Equal(t, "AuthorizationHeaderMalformed", code(err))
+		require.Equal(t, http.StatusBadRequest, minio.ToErrorResponse(err).StatusCode)
 
 		resp, err := http.Get(tg.endpoint + "/" + name + "/k")
 		require.NoError(t, err)

@@ -24,7 +24,7 @@ func simTarget(t *testing.T, srv *s3test.Server) target {
 }
 
 func TestContractSimulator(t *testing.T) {
-	srv := s3test.New(t)
+	srv := s3test.New(t, s3test.WithRegion("us-east-1"))
 	tg := simTarget(t, srv)
 	runContract(t, tg)
 	runRawContract(t, tg)

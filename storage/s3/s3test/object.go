@@ -131,14 +131,11 @@ func (s *Server) getObject(q *request) {
 		ok = true
 	}
 	if !ok {
-		// Without s3:ListBucket, S3 hides whether the key exists.
-		listable := s.authorize(q, b, "s3:ListBucket") == nil
+		// AWS answers AccessDenied here to a caller without s3:ListBucket;
+		// versitygw and Ceph RGW (Hetzner) answer NoSuchKey once
+		// s3:GetObject is granted, and so does the simulator.
 		s.mu.Unlock()
-		if listable {
-			q.fail(errNoSuchKey)
-		} else {
-			q.fail(errAccessDenied)
-		}
+		q.fail(errNoSuchKey)
 		return
 	}
 	data, etag, ct, mod, meta := o.Data, o.ETag, o.ContentType, o.Modified, o.Meta
