@@ -3,7 +3,11 @@ package s3_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -243,4 +247,65 @@ func TestBucketOutputAndEnv(t *testing.T) {
 	price, err := s3.MinIO("http://127.0.0.1:9000", secret.New("a"), secret.New("b")).Estimate(context.Background(), storage.BucketSpec{Name: "x-y-z", Owner: "o"})
 	require.NoError(t, err)
 	require.False(t, price.Known)
+}
+
+func TestLogsAndProgressHoldNoSecret(t *testing.T) {
+	srv := s3test.New(t)
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	p := s3.New(srv.URL(), "us-east-1", secret.New(srv.AccessKey()), secret.New(srv.SecretKey()), s3.WithLogger(logger))
+	var progress []string
+	ctx := ensure.WithReporter(context.Background(), func(m string) { progress = append(progress, m) })
+	b, _, err := p.Ensure(ctx, storage.BucketSpec{Name: "logged", Owner: "shop", CORSOrigins: []string{"https://a.example"}})
+	require.NoError(t, err)
+	require.NotEmpty(t, logs.String(), "Debug logging is on")
+	require.Contains(t, progress, `created bucket "logged": region us-east-1`)
+	for _, s := range append(progress, logs.String(), fmt.Sprintf("%v %+v %#v", b, b, b)) {
+		require.NotContains(t, s, srv.SecretKey())
+	}
+
+	bad := s3.New(srv.URL(), "us-east-1", secret.New(srv.AccessKey()), secret.New("leaky-secret-value-123"), s3.WithLogger(logger))
+	_, _, err = bad.Ensure(ctx, storage.BucketSpec{Name: "logged", Owner: "shop"})
+	require.Error(t, err)
+	var e *s3.Error
+	require.True(t, errors.As(err, &e))
+	logger.Error("ensure failed", "err", e)
+	require.NotContains(t, logs.String(), "leaky-secret-value-123")
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func TestConcurrentEnsures(t *testing.T) {
+	srv := s3test.New(t)
+	p := s3.New(srv.URL(), "us-east-1", secret.New(srv.AccessKey()), secret.New(srv.SecretKey()))
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			spec := storage.BucketSpec{Name: fmt.Sprintf("par-%d", i%4), Owner: "shop", CORSOrigins: []string{"https://a.example"}}
+			_, _, err := p.Ensure(context.Background(), spec)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Len(t, srv.Buckets(), 4)
+	for _, b := range srv.Buckets() {
+		require.Equal(t, []string{s3.MarkerKey}, b.Keys)
+	}
 }
