@@ -10,6 +10,7 @@ import (
 	"regexp"
 
 	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/secrets/file"
 )
 
 // Files says which files a destination uses.
@@ -34,10 +35,11 @@ func FilesFor(dest string) (Files, error) {
 	return Files{Deploy: "config/deploy." + dest + ".yml", Secrets: ".kamal/secrets." + dest}, nil
 }
 
-// WriteFiles merges cfg into the destination's deploy file and secretLines
-// into its secrets file under dir, validating the result against Kamal's
-// rules before anything is written. It reports whether anything changed.
-func WriteFiles(dir, dest string, cfg Config, secretLines []string) (ensure.Op, error) {
+// WriteFiles merges cfg into the destination's deploy file and sec into its
+// secrets file under dir, validating the result against Kamal's rules before
+// anything is written. A secrets file with raw values is listed in
+// .gitignore and .dockerignore first. It reports whether anything changed.
+func WriteFiles(dir, dest string, cfg Config, sec SecretsFile) (ensure.Op, error) {
 	files, err := FilesFor(dest)
 	if err != nil {
 		return "", err
@@ -65,9 +67,16 @@ func WriteFiles(dir, dest string, cfg Config, secretLines []string) (ensure.Op, 
 	if err != nil {
 		return "", fmt.Errorf("write kamal secrets: %w", err)
 	}
-	newSecrets := []byte(mergeSecrets(string(oldSecrets), secretLines))
+	newSecrets := []byte(mergeSecrets(string(oldSecrets), sec.Header, sec.Lines))
 
 	var ops []ensure.Op
+	if sec.Raw && len(sec.Lines) > 0 {
+		op, err := file.EnsureIgnored(dir, files.Secrets)
+		if err != nil {
+			return "", fmt.Errorf("write kamal secrets: %w", err)
+		}
+		ops = append(ops, op)
+	}
 	op, err := writeIfChanged(deployPath, old, rendered, 0o644)
 	if err != nil {
 		return "", err

@@ -172,16 +172,16 @@ func TestValidateRules(t *testing.T) {
 func TestMergeSecrets(t *testing.T) {
 	existing := "# mine\nRAILS_MASTER_KEY=$(cat config/master.key)\nKAMAL_REGISTRY_PASSWORD=old\n"
 	lines := []string{"SECRETS=$(kamal secrets fetch --adapter 1password --account acme --from Deploy/shop KAMAL_REGISTRY_PASSWORD)", "KAMAL_REGISTRY_PASSWORD=$(kamal secrets extract KAMAL_REGISTRY_PASSWORD ${SECRETS})"}
-	got := mergeSecrets(existing, lines)
-	want := "# mine\nRAILS_MASTER_KEY=$(cat config/master.key)\nKAMAL_REGISTRY_PASSWORD=$(kamal secrets extract KAMAL_REGISTRY_PASSWORD ${SECRETS})\n\n" + secretsHeader + "\nSECRETS=$(kamal secrets fetch --adapter 1password --account acme --from Deploy/shop KAMAL_REGISTRY_PASSWORD)\n"
+	got := mergeSecrets(existing, headerFetched, lines)
+	want := "# mine\nRAILS_MASTER_KEY=$(cat config/master.key)\nKAMAL_REGISTRY_PASSWORD=$(kamal secrets extract KAMAL_REGISTRY_PASSWORD ${SECRETS})\n\n" + headerFetched + "\nSECRETS=$(kamal secrets fetch --adapter 1password --account acme --from Deploy/shop KAMAL_REGISTRY_PASSWORD)\n"
 	require.Equal(t, want, got)
 	// Idempotent.
-	require.Equal(t, got, mergeSecrets(got, lines))
+	require.Equal(t, got, mergeSecrets(got, headerFetched, lines))
 }
 
 func TestWriteFiles(t *testing.T) {
 	dir := t.TempDir()
-	lines := []string{"KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD"}
+	lines := SecretsFile{Lines: []string{"KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD"}, Header: headerEnvironment}
 	op, err := WriteFiles(dir, "", full(), lines)
 	require.NoError(t, err)
 	require.Equal(t, ensure.Created, op)
@@ -204,14 +204,14 @@ func TestWriteFiles(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, ".kamal/secrets.staging"))
 	require.NoError(t, err)
 
-	_, err = WriteFiles(dir, "Bad Dest", staging, nil)
+	_, err = WriteFiles(dir, "Bad Dest", staging, SecretsFile{})
 	require.ErrorIs(t, err, ensure.ErrInvalidSpec)
 
 	// Invalid output is refused before anything is written.
 	bad := full()
 	bad.Builder = &Builder{}
 	dir2 := t.TempDir()
-	_, err = WriteFiles(dir2, "", Config{Service: "shop", Image: "x", Servers: map[string][]string{"web": {"1.2.3.4"}}, Registry: &Registry{Username: "me"}}, nil)
+	_, err = WriteFiles(dir2, "", Config{Service: "shop", Image: "x", Servers: map[string][]string{"web": {"1.2.3.4"}}, Registry: &Registry{Username: "me"}}, SecretsFile{})
 	require.ErrorContains(t, err, "registry/password: is required")
 	entries, _ := os.ReadDir(dir2)
 	require.Empty(t, entries)

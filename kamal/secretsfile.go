@@ -4,8 +4,25 @@ import (
 	"strings"
 )
 
-// secretsHeader introduces the lines assemble adds to a secrets file.
-const secretsHeader = "# Written by assemble: fetched from your password manager at deploy time."
+// The headers that introduce the lines assemble adds to a secrets file, by
+// where the values come from.
+const (
+	headerFetched     = "# Written by assemble: fetched from your password manager at deploy time."
+	headerEnvironment = "# Written by assemble: read from the deployer's environment at deploy time."
+	headerRaw         = "# Written by assemble: the values themselves. This file is listed in .gitignore and .dockerignore; keep it out of git and images."
+)
+
+// SecretsFile is what assemble puts in .kamal/secrets.
+type SecretsFile struct {
+	// Lines are dotenv lines, NAME=…, one per secret (and the fetch lines
+	// they extract from).
+	Lines []string
+	// Header is the comment put above lines assemble adds.
+	Header string
+	// Raw is true when Lines hold the secret values themselves; the file
+	// is then listed in .gitignore and .dockerignore.
+	Raw bool
+}
 
 // lineKey returns the variable a dotenv line sets ("" for comments and
 // blank lines).
@@ -25,7 +42,7 @@ func lineKey(line string) string {
 // mergeSecrets sets each of lines (NAME=… lines) in an existing secrets
 // file: a line setting the same variable is replaced where it stands, others
 // are appended in order. Every other line is kept as it was.
-func mergeSecrets(existing string, lines []string) string {
+func mergeSecrets(existing, header string, lines []string) string {
 	want := map[string]string{}
 	var order []string
 	for _, l := range lines {
@@ -60,9 +77,9 @@ func mergeSecrets(existing string, lines []string) string {
 		}
 	}
 	if len(add) > 0 {
-		hasHeader := false
+		hasHeader := header == ""
 		for _, l := range out {
-			if l == secretsHeader {
+			if l == header {
 				hasHeader = true
 			}
 		}
@@ -70,7 +87,7 @@ func mergeSecrets(existing string, lines []string) string {
 			out = append(out, "")
 		}
 		if !hasHeader {
-			out = append(out, secretsHeader)
+			out = append(out, header)
 		}
 		out = append(out, add...)
 	}

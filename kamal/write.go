@@ -8,6 +8,7 @@ import (
 
 	"github.com/assemblekit/assemble"
 	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/secrets/file"
 )
 
 // App is what Kamal needs that the recipe doesn't know.
@@ -31,11 +32,11 @@ type App struct {
 // environment, and it is never written down.
 const passthroughFormat = "%s=$%s"
 
-// ConfigFrom turns a recipe's Outputs into the Kamal configuration and the
-// .kamal/secrets lines.
-func ConfigFrom(out *assemble.Outputs, app App) (Config, []string, error) {
+// ConfigFrom turns a recipe's Outputs into the Kamal configuration and what
+// goes in .kamal/secrets.
+func ConfigFrom(out *assemble.Outputs, app App) (Config, SecretsFile, error) {
 	if out == nil {
-		return Config{}, nil, fmt.Errorf("write kamal config: no outputs (run Ensure first)")
+		return Config{}, SecretsFile{}, fmt.Errorf("write kamal config: no outputs (run Ensure first)")
 	}
 	cfg := Config{Service: out.Recipe, Image: app.Image}
 	if out.Registry != nil {
@@ -89,15 +90,19 @@ func ConfigFrom(out *assemble.Outputs, app App) (Config, []string, error) {
 	}
 	sort.Strings(cfg.Env.Secret)
 
-	var lines []string
+	sec := SecretsFile{Header: headerFetched}
 	switch {
 	case out.Secrets != nil:
 		l, err := out.Secrets.Store.KamalLines(out.Secrets.Refs)
 		if err != nil {
-			return Config{}, nil, fmt.Errorf("render .kamal/secrets: %w", err)
+			return Config{}, SecretsFile{}, fmt.Errorf("render .kamal/secrets: %w", err)
 		}
-		lines = l
+		sec.Lines = l
+		if _, raw := out.Secrets.Store.(*file.Store); raw {
+			sec.Header, sec.Raw = headerRaw, true
+		}
 	default:
+		sec.Header = headerEnvironment
 		// No password manager: let Kamal read each secret from the
 		// deployer's environment, as `kamal init` does.
 		names := append([]string(nil), cfg.Env.Secret...)
@@ -105,10 +110,10 @@ func ConfigFrom(out *assemble.Outputs, app App) (Config, []string, error) {
 			names = append([]string{cfg.Registry.PasswordSecret}, names...)
 		}
 		for _, n := range names {
-			lines = append(lines, fmt.Sprintf(passthroughFormat, n, n))
+			sec.Lines = append(sec.Lines, fmt.Sprintf(passthroughFormat, n, n))
 		}
 	}
-	return cfg, lines, nil
+	return cfg, sec, nil
 }
 
 // Write renders out into the Kamal files under dir (the app's root) —
@@ -116,7 +121,7 @@ func ConfigFrom(out *assemble.Outputs, app App) (Config, []string, error) {
 // what is there, validating against Kamal's rules first, and reports whether
 // anything changed.
 func Write(dir string, out *assemble.Outputs, app App) (ensure.Op, error) {
-	cfg, lines, err := ConfigFrom(out, app)
+	cfg, sec, err := ConfigFrom(out, app)
 	if err != nil {
 		return "", err
 	}
@@ -127,5 +132,5 @@ func Write(dir string, out *assemble.Outputs, app App) (ensure.Op, error) {
 			cfg.Service, cfg.Image, cfg.Registry = "", "", nil
 		}
 	}
-	return WriteFiles(dir, app.Destination, cfg, lines)
+	return WriteFiles(dir, app.Destination, cfg, sec)
 }

@@ -2,9 +2,11 @@ package file
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/assemblekit/assemble/ensure"
@@ -28,6 +30,26 @@ func covers(line, rel string) bool {
 		return true
 	}
 	return false
+}
+
+// IgnoreFiles are the files that must list a file holding raw secrets: git
+// must never add it, and docker build must never copy it into an image.
+var IgnoreFiles = []string{".gitignore", ".dockerignore"}
+
+// EnsureIgnored makes sure rel (a slash path relative to dir, such as
+// ".kamal/secrets") is listed in dir's .gitignore and .dockerignore, adding
+// a line to each that doesn't cover it yet; the user's lines and the files'
+// modes are kept.
+func EnsureIgnored(dir, rel string) (ensure.Op, error) {
+	var ops []ensure.Op
+	for _, ig := range IgnoreFiles {
+		op, err := ensureIgnored(filepath.Join(dir, ig), rel)
+		if err != nil {
+			return "", fmt.Errorf("ensure %s lists %s: %w", ig, rel, err)
+		}
+		ops = append(ops, op)
+	}
+	return ensure.Merge(ops...), nil
 }
 
 // ensureIgnored appends rel to the ignore file at p unless a line already

@@ -150,14 +150,11 @@ func (s *Store) Put(ctx context.Context, ref secrets.Ref, v secret.Value) (ensur
 	line := ref.Name + "=" + q + "\n"
 
 	// Ignore files first: a secret must never sit in a file git would add.
-	ops := []ensure.Op{}
-	for _, ig := range []string{".gitignore", ".dockerignore"} {
-		op, err := ensureIgnored(filepath.Join(s.dir, ig), s.RelPath())
-		if err != nil {
-			return "", fmt.Errorf("put %s secret %s: ensure %s: %w", Adapter, ref.Name, ig, err)
-		}
-		ops = append(ops, op)
+	ignoreOp, err := EnsureIgnored(s.dir, s.RelPath())
+	if err != nil {
+		return "", fmt.Errorf("put %s secret %s: %w", Adapter, ref.Name, err)
 	}
+	ops := []ensure.Op{ignoreOp}
 
 	data, err := s.read()
 	if err != nil {

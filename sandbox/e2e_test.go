@@ -1,0 +1,170 @@
+package sandbox_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/assemblekit/assemble"
+	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/kamal"
+	"github.com/assemblekit/assemble/sandbox"
+	"github.com/assemblekit/assemble/server/hetzner/hetznertest"
+	"github.com/assemblekit/assemble/sim"
+)
+
+// marks remembers a position in every simulator's request log.
+type marks struct{ hetzner, cloudflare, s3, registry int }
+
+func mark(sb *sandbox.Sandbox) marks {
+	return marks{sb.Hetzner.Knobs().Mark(), sb.Cloudflare.Knobs().Mark(), sb.S3.Knobs().Mark(), sb.Registry.Knobs().Mark()}
+}
+
+// mutating returns the mutating requests since m, per simulator, leaving out
+// the registry's push probe: proving push permission means starting an
+// upload and cancelling it, which changes nothing a user can see.
+func mutating(sb *sandbox.Sandbox, m marks) map[string][]sim.Request {
+	out := map[string][]sim.Request{
+		"hetzner":    sim.MutatingOf(sb.Hetzner.Knobs().Since(m.hetzner)),
+		"cloudflare": sim.MutatingOf(sb.Cloudflare.Knobs().Since(m.cloudflare)),
+		"s3":         sim.MutatingOf(sb.S3.Knobs().Since(m.s3)),
+	}
+	for _, r := range sim.MutatingOf(sb.Registry.Knobs().Since(m.registry)) {
+		if !strings.Contains(r.Path, "/blobs/uploads/") {
+			out["registry"] = append(out["registry"], r)
+		}
+	}
+	return out
+}
+
+func requireNoMutation(t *testing.T, sb *sandbox.Sandbox, m marks) {
+	t.Helper()
+	for name, rs := range mutating(sb, m) {
+		require.Empty(t, rs, "%s got mutating requests", name)
+	}
+}
+
+func TestEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	sb := sandbox.New(t)
+	r := sb.Recipe("shop")
+
+	// Cold run: everything made.
+	out, err := r.Ensure(ctx)
+	require.NoError(t, err)
+	for _, step := range []string{assemble.StepSSHKey, assemble.StepServer, assemble.StepStorage, assemble.StepDNS, assemble.StepSecrets, assemble.StepBuilder} {
+		require.Equal(t, ensure.Created, out.Op(step), step)
+	}
+	require.Equal(t, ensure.Unchanged, out.Op(assemble.StepRegistry), "the registry is checked, never changed")
+	require.Len(t, sb.Hetzner.Servers(), 1)
+	require.Len(t, sb.Hetzner.Firewalls(), 1)
+	require.Len(t, sb.Hetzner.SSHKeys(), 1)
+	require.Len(t, sb.S3.Buckets(), 1)
+	require.Len(t, sb.Cloudflare.Records(sb.Zone()), 1)
+	host := sb.Host(out.Server.IPv4)
+	require.NotNil(t, host)
+	require.Len(t, host.CronFiles(), 1)
+
+	op, err := kamal.Write(sb.AppDir(), out, kamal.App{})
+	require.NoError(t, err)
+	require.Equal(t, ensure.Created, op)
+	deploy, err := os.ReadFile(filepath.Join(sb.AppDir(), "config", "deploy.yml"))
+	require.NoError(t, err)
+	require.NoError(t, kamal.Validate(deploy))
+	for _, want := range []string{"service: shop", "host: shop.example.com", "- " + out.Server.IPv4.String(), "remote: ssh://root@" + out.Server.IPv4.String(), "password: [KAMAL_REGISTRY_PASSWORD]"} {
+		require.Contains(t, string(deploy), want)
+	}
+
+	// Warm run: nothing changes anywhere.
+	m := mark(sb)
+	hostMark := host.Mark()
+	out, err = r.Ensure(ctx)
+	require.NoError(t, err)
+	for _, s := range out.Steps() {
+		require.Equal(t, ensure.Unchanged, s.Op, s.Step)
+	}
+	requireNoMutation(t, sb, m)
+	for _, c := range host.Since(hostMark) {
+		require.False(t, c.Mutating, "host got a changing command: %s", c.Cmd)
+	}
+	op, err = kamal.Write(sb.AppDir(), out, kamal.App{})
+	require.NoError(t, err)
+	require.Equal(t, ensure.Unchanged, op)
+
+	// A plan on the converged world is empty, and reads only.
+	m = mark(sb)
+	plan, err := r.Plan(ctx)
+	require.NoError(t, err)
+	require.Empty(t, plan.Mutating(), "plan on a converged world: %v", plan)
+	requireNoMutation(t, sb, m)
+
+	// Someone edits the firewall by hand: the plan shows exactly that.
+	fw := sb.Hetzner.Firewalls()[0]
+	port := "8080"
+	rules := append(fw.Rules, hetznertest.FirewallRule{Direction: "in", Protocol: "tcp", Port: &port, SourceIPs: []string{"0.0.0.0/0"}})
+	require.True(t, sb.Hetzner.SetFirewallRules(fw.ID, rules))
+	m = mark(sb)
+	plan, err = r.Plan(ctx)
+	require.NoError(t, err)
+	requireNoMutation(t, sb, m)
+	drift := plan.Mutating()
+	require.Len(t, drift, 1, "plan: %v", plan)
+	require.Equal(t, "firewall", drift[0].Kind)
+	require.Contains(t, drift[0].Detail, "8080")
+
+	// Ensure puts it back.
+	out, err = r.Ensure(ctx)
+	require.NoError(t, err)
+	require.Equal(t, ensure.Updated, out.Op(assemble.StepServer))
+	require.Len(t, sb.Hetzner.Firewalls()[0].Rules, len(fw.Rules))
+
+	// Destroy leaves nothing of the recipe's.
+	removed, err := r.Destroy(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, removed)
+	require.Empty(t, sb.Hetzner.Servers())
+	require.Empty(t, sb.Hetzner.Firewalls())
+	require.Empty(t, sb.Hetzner.SSHKeys())
+	require.Empty(t, sb.S3.Buckets())
+	require.Empty(t, sb.Cloudflare.Records(sb.Zone()))
+
+	// And a second Destroy has nothing left to do.
+	m = mark(sb)
+	removed, err = r.Destroy(ctx)
+	require.NoError(t, err)
+	require.Empty(t, removed.Mutating())
+	requireNoMutation(t, sb, m)
+}
+
+func TestSandboxPersistsBetweenRuns(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: dir})
+	require.NoError(t, err)
+	_, err = sb.Recipe("shop").Ensure(ctx)
+	require.NoError(t, err)
+	require.NoError(t, sb.Close())
+
+	sb2, err := sandbox.Start(ctx, sandbox.Options{Dir: dir})
+	require.NoError(t, err)
+	defer sb2.Close()
+	m := mark(sb2)
+	out, err := sb2.Recipe("shop").Ensure(ctx)
+	require.NoError(t, err)
+	for _, s := range out.Steps() {
+		require.Equal(t, ensure.Unchanged, s.Op, s.Step)
+	}
+	requireNoMutation(t, sb2, m)
+}
+
+func TestDialRefusesNonLoopback(t *testing.T) {
+	sb := sandbox.New(t)
+	for _, addr := range []string{"203.0.113.7:22", "10.0.0.1:443", "example.com:80"} {
+		_, err := sb.Dial(context.Background(), "tcp", addr)
+		require.ErrorContains(t, err, "not a loopback address", addr)
+	}
+}
