@@ -49,7 +49,13 @@ func (s *storageStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, erro
 
 func (s *storageStep) Plan(ctx context.Context, out *Outputs) (ensure.Changes, error) {
 	spec := s.resolve()
-	return planVia(ctx, s.p, spec, "bucket", spec.Name)
+	changes, err := planVia(ctx, s.p, spec, "bucket", spec.Name)
+	if err == nil {
+		if d, ok := s.p.(storage.Describer); ok {
+			out.Bucket = d.Describe(spec)
+		}
+	}
+	return changes, err
 }
 
 func (s *storageStep) Destroy(ctx context.Context, out *Outputs) (ensure.Changes, error) {

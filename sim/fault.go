@@ -36,8 +36,9 @@ type Fault struct {
 	Kind FaultKind
 	// Method matches the request method; empty matches any.
 	Method string
-	// Path matches the URL path exactly, or as a prefix when it ends in "*".
-	// Empty matches any path.
+	// Path matches the URL path exactly (a trailing slash on either side is
+	// ignored: S3 clients send bucket operations as "/bucket/"), or as a
+	// prefix when it ends in "*". Empty matches any path.
 	Path string
 	// Query, when set, must be a substring of the raw query.
 	Query string
@@ -70,6 +71,6 @@ func (f Fault) match(method, path, query string) bool {
 	case strings.HasSuffix(f.Path, "*"):
 		return strings.HasPrefix(path, strings.TrimSuffix(f.Path, "*"))
 	default:
-		return path == f.Path
+		return strings.TrimSuffix(path, "/") == strings.TrimSuffix(f.Path, "/")
 	}
 }

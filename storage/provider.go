@@ -32,3 +32,10 @@ type Destroyer interface {
 type Estimator interface {
 	Estimate(ctx context.Context, spec BucketSpec) (Price, error)
 }
+
+// Describer is a Provider that can say, without any request, what Ensure's
+// Bucket will be (endpoint, region, credentials). The Recipe's plan uses it
+// so that the steps after storage can plan too.
+type Describer interface {
+	Describe(spec BucketSpec) *Bucket
+}

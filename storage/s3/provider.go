@@ -38,6 +38,7 @@ var (
 	_ storage.Planner   = (*Provider)(nil)
 	_ storage.Destroyer = (*Provider)(nil)
 	_ storage.Estimator = (*Provider)(nil)
+	_ storage.Describer = (*Provider)(nil)
 )
 
 // HetznerLocations are the locations Hetzner Object Storage is offered in.
@@ -212,6 +213,11 @@ func (p *Provider) Region() string { return p.region }
 // configuration is invalid), for callers that need an S3 operation the
 // provider doesn't offer.
 func (p *Provider) Client() *minio.Client { return p.client }
+
+// Describe returns the Bucket that Ensure returns for spec — endpoint,
+// region, addressing, public URL and credentials — without any request. A
+// plan uses it to show what depends on the bucket before it exists.
+func (p *Provider) Describe(spec storage.BucketSpec) *storage.Bucket { return p.bucket(spec.Name) }
 
 // bucket returns the Bucket output for name.
 func (p *Provider) bucket(name string) *storage.Bucket {
