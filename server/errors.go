@@ -20,6 +20,7 @@ type HostKeyMismatchError struct {
 	Want, Got string
 }
 
+// Error says which key was presented and which was pinned.
 func (e *HostKeyMismatchError) Error() string {
 	return fmt.Sprintf("host key mismatch at %s: host presented %s, pinned %s (not connecting: the host may have been replaced or the address reused)", e.Addr, e.Got, e.Want)
 }

@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
 	"net"
@@ -40,19 +42,21 @@ func TestSpecValidate(t *testing.T) {
 		mod   func(*server.Spec)
 		field string
 	}{
-		"name":         {func(s *server.Spec) { s.Name = "-bad" }, "server.name"},
-		"type":         {func(s *server.Spec) { s.Type = "" }, "server.type"},
-		"location":     {func(s *server.Spec) { s.Location = " " }, "server.location"},
-		"key":          {func(s *server.Spec) { s.SSHKey = nil }, "server.ssh_key"},
-		"owner":        {func(s *server.Spec) { s.Owner = "" }, "server.owner"},
-		"owner chars":  {func(s *server.Spec) { s.Owner = "my shop" }, "server.owner"},
-		"user":         {func(s *server.Spec) { s.User = "Root!" }, "server.user"},
-		"empty fw":     {func(s *server.Spec) { s.Firewall = []server.Rule{} }, "server.firewall"},
-		"no ssh":       {func(s *server.Spec) { s.Firewall = []server.Rule{{Protocol: "tcp", Port: "80"}} }, "server.firewall"},
-		"protocol":     {func(s *server.Spec) { s.Firewall = []server.Rule{{Protocol: "sctp", Port: "22"}} }, "server.firewall[0].protocol"},
-		"port":         {func(s *server.Spec) { s.Firewall = []server.Rule{{Protocol: "tcp", Port: "70000"}} }, "server.firewall[0].port"},
-		"range":        {func(s *server.Spec) { s.Firewall = []server.Rule{{Protocol: "tcp", Port: "30-20"}} }, "server.firewall[0].port"},
-		"icmp port":    {func(s *server.Spec) { s.Firewall = []server.Rule{{Protocol: "tcp", Port: "22"}, {Protocol: "icmp", Port: "1"}} }, "server.firewall[1].port"},
+		"name":        {func(s *server.Spec) { s.Name = "-bad" }, "server.name"},
+		"type":        {func(s *server.Spec) { s.Type = "" }, "server.type"},
+		"location":    {func(s *server.Spec) { s.Location = " " }, "server.location"},
+		"key":         {func(s *server.Spec) { s.SSHKey = nil }, "server.ssh_key"},
+		"owner":       {func(s *server.Spec) { s.Owner = "" }, "server.owner"},
+		"owner chars": {func(s *server.Spec) { s.Owner = "my shop" }, "server.owner"},
+		"user":        {func(s *server.Spec) { s.User = "Root!" }, "server.user"},
+		"empty fw":    {func(s *server.Spec) { s.Firewall = []server.Rule{} }, "server.firewall"},
+		"no ssh":      {func(s *server.Spec) { s.Firewall = []server.Rule{{Protocol: "tcp", Port: "80"}} }, "server.firewall"},
+		"protocol":    {func(s *server.Spec) { s.Firewall = []server.Rule{{Protocol: "sctp", Port: "22"}} }, "server.firewall[0].protocol"},
+		"port":        {func(s *server.Spec) { s.Firewall = []server.Rule{{Protocol: "tcp", Port: "70000"}} }, "server.firewall[0].port"},
+		"range":       {func(s *server.Spec) { s.Firewall = []server.Rule{{Protocol: "tcp", Port: "30-20"}} }, "server.firewall[0].port"},
+		"icmp port": {func(s *server.Spec) {
+			s.Firewall = []server.Rule{{Protocol: "tcp", Port: "22"}, {Protocol: "icmp", Port: "1"}}
+		}, "server.firewall[1].port"},
 		"label":        {func(s *server.Spec) { s.Labels = map[string]string{"env": "prod env"} }, "server.labels[env]"},
 		"label key":    {func(s *server.Spec) { s.Labels = map[string]string{"-x": "1"} }, "server.labels"},
 		"reserved key": {func(s *server.Spec) { s.Labels = map[string]string{server.OwnerLabel: "x"} }, "server.labels"},
@@ -299,4 +303,32 @@ func TestArch(t *testing.T) {
 	require.Equal(t, "arm64", server.Arch("arm"))
 	require.Equal(t, "arm64", server.Arch("aarch64"))
 	require.Equal(t, "riscv64", server.Arch("riscv64"))
+}
+
+// A host with several host keys presents the ed25519 one to WaitSSH, so a
+// pinned ed25519 key matches even when the host also has ECDSA.
+func TestWaitSSHPrefersEd25519(t *testing.T) {
+	ed := newSigner(t)
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	ec, err := ssh.NewSignerFromKey(ecKey)
+	require.NoError(t, err)
+	cfg := &ssh.ServerConfig{NoClientAuth: true}
+	cfg.AddHostKey(ec)
+	cfg.AddHostKey(ed)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); _, _, _, _ = ssh.NewServerConn(c, cfg) }()
+		}
+	}()
+	_, err = server.WaitSSH(context.Background(), ln.Addr().String(), ssh.FingerprintSHA256(ed.PublicKey()), fast()...)
+	require.NoError(t, err)
+	require.NoError(t, server.WaitSSHKey(context.Background(), ln.Addr().String(), ec.PublicKey(), fast()...))
 }

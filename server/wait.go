@@ -24,6 +24,7 @@ type waitConfig struct {
 	minInterval time.Duration
 	maxInterval time.Duration
 	what        string
+	algos       []string
 }
 
 // WaitOption configures WaitSSH.
@@ -67,6 +68,14 @@ func WithBackoff(min, max time.Duration) WaitOption {
 	}
 }
 
+// WithHostKeyAlgorithms sets the host key algorithms offered, in order of
+// preference. The default prefers ssh-ed25519, the type assemble pins, so a
+// host that also has ECDSA or RSA keys presents the ed25519 one; set it when
+// the pinned key is of another type (WaitSSHKey does this by itself).
+func WithHostKeyAlgorithms(algos ...string) WaitOption {
+	return func(c *waitConfig) { c.algos = algos }
+}
+
 // WithWhat names what is waited for in progress reports (default the address).
 func WithWhat(what string) WaitOption {
 	return func(c *waitConfig) { c.what = what }
@@ -85,6 +94,8 @@ func WaitSSH(ctx context.Context, addr, pinned string, opts ...WaitOption) (ssh.
 		minInterval: time.Second,
 		maxInterval: 10 * time.Second,
 		what:        addr,
+		algos: []string{ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+			ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256},
 	}
 	for _, o := range opts {
 		o(&c)
@@ -121,8 +132,14 @@ func WaitSSH(ctx context.Context, addr, pinned string, opts ...WaitOption) (ssh.
 	}
 }
 
-// WaitSSHKey is WaitSSH for a host key known in full.
+// WaitSSHKey is WaitSSH for a host key known in full: only the key's own
+// algorithm is offered.
 func WaitSSHKey(ctx context.Context, addr string, hostKey ssh.PublicKey, opts ...WaitOption) error {
+	algos := []string{hostKey.Type()}
+	if hostKey.Type() == ssh.KeyAlgoRSA {
+		algos = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+	}
+	opts = append([]WaitOption{WithHostKeyAlgorithms(algos...)}, opts...)
 	_, err := WaitSSH(ctx, addr, ssh.FingerprintSHA256(hostKey), opts...)
 	return err
 }
@@ -147,7 +164,7 @@ func (c *waitConfig) try(ctx context.Context, addr, pinned string) (ssh.PublicKe
 	cfg := &ssh.ClientConfig{
 		User:              c.user,
 		Timeout:           c.attempt,
-		HostKeyAlgorithms: nil,
+		HostKeyAlgorithms: c.algos,
 		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
 			fp := ssh.FingerprintSHA256(key)
 			if fp != pinned {

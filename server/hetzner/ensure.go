@@ -229,7 +229,7 @@ func (p *Provider) finish(ctx context.Context, w *world) (*server.Server, error)
 	if err != nil {
 		return nil, err
 	}
-	out := toServer(srv, spec)
+	out := toServer(srv, spec, p.cfg.sshPort)
 	if p.cfg.skipSSH {
 		return out, nil
 	}
@@ -259,7 +259,7 @@ func (p *Provider) finish(ctx context.Context, w *world) (*server.Server, error)
 	return out, nil
 }
 
-func toServer(s *hcloud.Server, spec server.Spec) *server.Server {
+func toServer(s *hcloud.Server, spec server.Spec, port string) *server.Server {
 	out := &server.Server{
 		ID: strconv.FormatInt(s.ID, 10), Name: s.Name, User: spec.User, Labels: s.Labels,
 		HostKeyFingerprint: server.FingerprintFromLabel(s.Labels[server.HostKeyLabel]),
@@ -273,7 +273,7 @@ func toServer(s *hcloud.Server, spec server.Spec) *server.Server {
 	}
 	if ip, ok := netip.AddrFromSlice(s.PublicNet.IPv4.IP); ok && !s.PublicNet.IPv4.IsUnspecified() {
 		out.IPv4 = ip.Unmap()
-		out.SSHAddr = net.JoinHostPort(out.IPv4.String(), "22")
+		out.SSHAddr = net.JoinHostPort(out.IPv4.String(), port)
 	}
 	if n := s.PublicNet.IPv6.Network; n != nil {
 		if pfx, err := netip.ParsePrefix(n.String()); err == nil {

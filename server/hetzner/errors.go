@@ -21,6 +21,7 @@ type Error struct {
 	Status int
 }
 
+// Error renders the code and message.
 func (e *Error) Error() string {
 	return fmt.Sprintf("hetzner %s: %s", e.Code, e.Message)
 }
@@ -60,6 +61,7 @@ type ReplaceRequiredError struct {
 	Diffs []string
 }
 
+// Error lists what differs.
 func (e *ReplaceRequiredError) Error() string {
 	return fmt.Sprintf("server %q exists with %s; that can't be changed in place (destroy it first, or change the spec back)", e.Name, strings.Join(e.Diffs, ", "))
 }
@@ -74,6 +76,7 @@ type ConflictError struct {
 	Reason     string
 }
 
+// Error names the resource and why it is in the way.
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("%s %q %s", e.Kind, e.Name, e.Reason)
 }

@@ -112,6 +112,10 @@ func WithSSHBackoff(min, max time.Duration) Option {
 // of Spec.SSHKey), proving the login key works.
 func WithSSHLogin(signer ssh.Signer) Option { return func(c *config) { c.sshSigner = signer } }
 
+// WithSSHPort sets the port SSH is reached on (default "22"); Server.SSHAddr
+// carries it.
+func WithSSHPort(port string) Option { return func(c *config) { c.sshPort = port } }
+
 // WithoutSSHWait skips the SSH wait: Ensure returns once the server runs,
 // with Server.HostKey nil. For callers that verify SSH themselves.
 func WithoutSSHWait() Option { return func(c *config) { c.skipSSH = true } }

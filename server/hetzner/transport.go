@@ -21,6 +21,7 @@ type rateLimitTransport struct {
 	log      func(msg string, args ...any)
 }
 
+// RoundTrip sends req, waiting out 429s.
 func (t *rateLimitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	for try := 0; ; try++ {
 		resp, err := t.base.RoundTrip(req)

@@ -13,6 +13,7 @@ type apiError struct {
 	details any
 }
 
+// Error renders the code and message.
 func (e *apiError) Error() string { return e.code + ": " + e.message }
 
 func errf(status int, code, message string) *apiError {

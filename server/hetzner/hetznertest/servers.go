@@ -15,6 +15,7 @@ import (
 // number (hcloud-go sends IDs as numbers).
 type idOrName string
 
+// UnmarshalJSON accepts a string or a number.
 func (v *idOrName) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {

@@ -246,6 +246,19 @@ func (s *Server) SetServerStatus(id int64, status string) bool {
 	return false
 }
 
+// SetServerIPv4 changes a server's public IPv4 address, e.g. from an OnBoot
+// hook that attached a host at another loopback address. It reports whether
+// the server exists.
+func (s *Server) SetServerIPv4(id int64, addr netip.Addr) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sv, ok := s.servers[id]; ok {
+		sv.IPv4 = addr
+		return true
+	}
+	return false
+}
+
 // SetFirewallRules replaces a firewall's rules behind the API's back, to
 // simulate drift (someone edited them in the console).
 func (s *Server) SetFirewallRules(id int64, rules []FirewallRule) bool {
