@@ -34,7 +34,7 @@ func (p *Provider) destroy(ctx context.Context, spec server.Spec) (ensure.Change
 	}
 	var cs ensure.Changes
 
-	srv, _, err := p.read.Server.GetByName(ctx, spec.Name)
+	srv, _, err := p.api.Server.GetByName(ctx, spec.Name)
 	if err != nil {
 		return cs, fmt.Errorf("look up server: %w", p.convert(err))
 	}
@@ -43,9 +43,13 @@ func (p *Provider) destroy(ctx context.Context, spec server.Spec) (ensure.Change
 	case !owned(srv.Labels, spec):
 		cs = append(cs, ensure.Change{Kind: "server", Name: spec.Name, Op: ensure.Unchanged, Detail: "not ours: kept"})
 	default:
-		res, _, err := p.write.Server.DeleteWithResult(ctx, srv)
-		if err != nil && !isCode(p.convert(err), "not_found") {
-			return cs, fmt.Errorf("delete server %q: %w", spec.Name, p.convert(err))
+		var res *hcloud.ServerDeleteResult
+		err := p.again(ctx, func() (err error) {
+			res, _, err = p.api.Server.DeleteWithResult(ctx, srv)
+			return err
+		})
+		if err != nil && !isCode(err, "not_found") {
+			return cs, fmt.Errorf("delete server %q: %w", spec.Name, err)
 		}
 		if res != nil {
 			if err := p.waitActions(ctx, "server "+strconv.Quote(spec.Name)+" to be deleted", res.Action); err != nil {
@@ -55,7 +59,7 @@ func (p *Provider) destroy(ctx context.Context, spec server.Spec) (ensure.Change
 		cs = append(cs, ensure.Change{Kind: "server", Name: spec.Name, Op: ensure.Deleted, Detail: "id " + strconv.FormatInt(srv.ID, 10)})
 	}
 
-	fw, _, err := p.read.Firewall.GetByName(ctx, spec.Name)
+	fw, _, err := p.api.Firewall.GetByName(ctx, spec.Name)
 	if err != nil {
 		return cs, fmt.Errorf("look up firewall: %w", p.convert(err))
 	}
@@ -66,20 +70,21 @@ func (p *Provider) destroy(ctx context.Context, spec server.Spec) (ensure.Change
 	case len(fw.AppliedTo) > 0:
 		return cs, &ConflictError{Kind: "firewall", Name: spec.Name, Reason: fmt.Sprintf("is still applied to %d resource(s) that aren't the server we deleted; remove it from them first", len(fw.AppliedTo))}
 	default:
-		if _, err := p.write.Firewall.Delete(ctx, fw); err != nil && !isCode(p.convert(err), "not_found") {
-			return cs, fmt.Errorf("delete firewall %q: %w", spec.Name, p.convert(err))
+		err := p.again(ctx, func() error { _, err := p.api.Firewall.Delete(ctx, fw); return err })
+		if err != nil && !isCode(err, "not_found") {
+			return cs, fmt.Errorf("delete firewall %q: %w", spec.Name, err)
 		}
 		cs = append(cs, ensure.Change{Kind: "firewall", Name: spec.Name, Op: ensure.Deleted})
 	}
 
 	keys := []*hcloud.SSHKey{}
-	if k, _, err := p.read.SSHKey.GetByName(ctx, spec.SSHKeyName); err != nil {
+	if k, _, err := p.api.SSHKey.GetByName(ctx, spec.SSHKeyName); err != nil {
 		return cs, fmt.Errorf("look up ssh key: %w", p.convert(err))
 	} else if k != nil {
 		keys = append(keys, k)
 	}
 	if spec.SSHKey != nil {
-		k, _, err := p.read.SSHKey.GetByFingerprint(ctx, ssh.FingerprintLegacyMD5(spec.SSHKey))
+		k, _, err := p.api.SSHKey.GetByFingerprint(ctx, ssh.FingerprintLegacyMD5(spec.SSHKey))
 		if err != nil {
 			return cs, fmt.Errorf("look up ssh key: %w", p.convert(err))
 		}
@@ -92,8 +97,9 @@ func (p *Provider) destroy(ctx context.Context, spec server.Spec) (ensure.Change
 			cs = append(cs, ensure.Change{Kind: "ssh key", Name: k.Name, Op: ensure.Unchanged, Detail: "not ours: kept"})
 			continue
 		}
-		if _, err := p.write.SSHKey.Delete(ctx, k); err != nil && !isCode(p.convert(err), "not_found") {
-			return cs, fmt.Errorf("delete ssh key %q: %w", k.Name, p.convert(err))
+		err := p.again(ctx, func() error { _, err := p.api.SSHKey.Delete(ctx, k); return err })
+		if err != nil && !isCode(err, "not_found") {
+			return cs, fmt.Errorf("delete ssh key %q: %w", k.Name, err)
 		}
 		cs = append(cs, ensure.Change{Kind: "ssh key", Name: k.Name, Op: ensure.Deleted})
 	}

@@ -69,11 +69,11 @@ func (p *Provider) ensureKey(ctx context.Context, w *world) (ensure.Op, error) {
 	spec := w.spec
 	pub := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(spec.SSHKey)))
 	err := p.create(ctx, "ssh key "+strconv.Quote(spec.SSHKeyName), func() error {
-		k, _, err := p.write.SSHKey.Create(ctx, hcloud.SSHKeyCreateOpts{Name: spec.SSHKeyName, PublicKey: pub, Labels: spec.OwnedLabels()})
+		k, _, err := p.once.SSHKey.Create(ctx, hcloud.SSHKeyCreateOpts{Name: spec.SSHKeyName, PublicKey: pub, Labels: spec.OwnedLabels()})
 		w.key = k
 		return err
 	}, func() (bool, error) {
-		k, _, err := p.read.SSHKey.GetByFingerprint(ctx, w.keyFP)
+		k, _, err := p.api.SSHKey.GetByFingerprint(ctx, w.keyFP)
 		w.key = k
 		return k != nil, err
 	})
@@ -92,11 +92,11 @@ func (p *Provider) ensureFirewall(ctx context.Context, w *world) (ensure.Op, err
 		var res hcloud.FirewallCreateResult
 		err := p.create(ctx, name, func() error {
 			var err error
-			res, _, err = p.write.Firewall.Create(ctx, hcloud.FirewallCreateOpts{Name: spec.Name, Labels: spec.OwnedLabels(), Rules: wantRules(spec.Firewall)})
+			res, _, err = p.once.Firewall.Create(ctx, hcloud.FirewallCreateOpts{Name: spec.Name, Labels: spec.OwnedLabels(), Rules: wantRules(spec.Firewall)})
 			w.fw = res.Firewall
 			return err
 		}, func() (bool, error) {
-			fw, _, err := p.read.Firewall.GetByName(ctx, spec.Name)
+			fw, _, err := p.api.Firewall.GetByName(ctx, spec.Name)
 			if fw != nil && !owned(fw.Labels, spec) {
 				return false, &ConflictError{Kind: "firewall", Name: spec.Name, Reason: "appeared while we were creating it and is not ours"}
 			}
@@ -115,9 +115,13 @@ func (p *Provider) ensureFirewall(ctx context.Context, w *world) (ensure.Op, err
 	have := haveRules(w.fw.Rules)
 	if !server.SameRules(have, spec.Firewall) {
 		p.debug("hetzner firewall drift", "name", spec.Name, "diff", server.DiffRules(have, spec.Firewall))
-		acts, _, err := p.write.Firewall.SetRules(ctx, w.fw, hcloud.FirewallSetRulesOpts{Rules: wantRules(spec.Firewall)})
+		var acts []*hcloud.Action
+		err := p.again(ctx, func() (err error) {
+			acts, _, err = p.api.Firewall.SetRules(ctx, w.fw, hcloud.FirewallSetRulesOpts{Rules: wantRules(spec.Firewall)})
+			return err
+		})
 		if err != nil {
-			return "", fmt.Errorf("set rules of %s: %w", name, p.convert(err))
+			return "", fmt.Errorf("set rules of %s: %w", name, err)
 		}
 		if err := p.waitActions(ctx, "rules of "+name, acts...); err != nil {
 			return ensure.Updated, err
@@ -125,9 +129,13 @@ func (p *Provider) ensureFirewall(ctx context.Context, w *world) (ensure.Op, err
 		op = ensure.Updated
 	}
 	if labels, drift := labelDrift(w.fw.Labels, spec); drift {
-		fw, _, err := p.write.Firewall.Update(ctx, w.fw, hcloud.FirewallUpdateOpts{Labels: labels})
+		var fw *hcloud.Firewall
+		err := p.again(ctx, func() (err error) {
+			fw, _, err = p.api.Firewall.Update(ctx, w.fw, hcloud.FirewallUpdateOpts{Labels: labels})
+			return err
+		})
 		if err != nil {
-			return op, fmt.Errorf("label %s: %w", name, p.convert(err))
+			return op, fmt.Errorf("label %s: %w", name, err)
 		}
 		w.fw.Labels = fw.Labels
 		op = ensure.Updated
@@ -160,11 +168,11 @@ func (p *Provider) ensureServer(ctx context.Context, w *world) (ensure.Op, error
 		var res hcloud.ServerCreateResult
 		err = p.create(ctx, name, func() error {
 			var err error
-			res, _, err = p.write.Server.Create(ctx, opts)
+			res, _, err = p.once.Server.Create(ctx, opts)
 			w.srv = res.Server
 			return err
 		}, func() (bool, error) {
-			s, _, err := p.read.Server.GetByName(ctx, spec.Name)
+			s, _, err := p.api.Server.GetByName(ctx, spec.Name)
 			if s != nil && !owned(s.Labels, spec) {
 				return false, &ConflictError{Kind: "server", Name: spec.Name, Reason: "appeared while we were creating it and is not ours"}
 			}
@@ -183,19 +191,27 @@ func (p *Provider) ensureServer(ctx context.Context, w *world) (ensure.Op, error
 	}
 	op := ensure.Unchanged
 	if labels, drift := labelDrift(w.srv.Labels, spec); drift {
-		s, _, err := p.write.Server.Update(ctx, w.srv, hcloud.ServerUpdateOpts{Labels: labels})
+		var s *hcloud.Server
+		err := p.again(ctx, func() (err error) {
+			s, _, err = p.api.Server.Update(ctx, w.srv, hcloud.ServerUpdateOpts{Labels: labels})
+			return err
+		})
 		if err != nil {
-			return op, fmt.Errorf("label %s: %w", name, p.convert(err))
+			return op, fmt.Errorf("label %s: %w", name, err)
 		}
 		w.srv.Labels = s.Labels
 		op = ensure.Updated
 	}
 	if !firewallOn(w.fw, w.srv) {
-		acts, _, err := p.write.Firewall.ApplyResources(ctx, w.fw, []hcloud.FirewallResource{{
-			Type: hcloud.FirewallResourceTypeServer, Server: &hcloud.FirewallResourceServer{ID: w.srv.ID},
-		}})
-		if err != nil && !isCode(p.convert(err), "firewall_already_applied") {
-			return op, fmt.Errorf("apply firewall %q to %s: %w", spec.Name, name, p.convert(err))
+		var acts []*hcloud.Action
+		err := p.again(ctx, func() (err error) {
+			acts, _, err = p.api.Firewall.ApplyResources(ctx, w.fw, []hcloud.FirewallResource{{
+				Type: hcloud.FirewallResourceTypeServer, Server: &hcloud.FirewallResourceServer{ID: w.srv.ID},
+			}})
+			return err
+		})
+		if err != nil && !isCode(err, "firewall_already_applied") {
+			return op, fmt.Errorf("apply firewall %q to %s: %w", spec.Name, name, err)
 		}
 		if err := p.waitActions(ctx, "firewall on "+name, acts...); err != nil {
 			return ensure.Updated, err
@@ -203,7 +219,7 @@ func (p *Provider) ensureServer(ctx context.Context, w *world) (ensure.Op, error
 		op = ensure.Updated
 	}
 	if w.srv.Status == hcloud.ServerStatusOff {
-		a, _, err := p.write.Server.Poweron(ctx, w.srv)
+		a, _, err := p.once.Server.Poweron(ctx, w.srv)
 		if err != nil {
 			return op, fmt.Errorf("power on %s: %w", name, p.convert(err))
 		}
@@ -218,7 +234,7 @@ func (p *Provider) ensureServer(ctx context.Context, w *world) (ensure.Op, error
 // finish waits until the server runs and SSH answers with the pinned key.
 func (p *Provider) finish(ctx context.Context, w *world) (*server.Server, error) {
 	spec := w.spec
-	cur, _, err := p.read.Server.GetByID(ctx, w.srv.ID)
+	cur, _, err := p.api.Server.GetByID(ctx, w.srv.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read server: %w", p.convert(err))
 	}
@@ -331,6 +347,32 @@ func (p *Provider) create(ctx context.Context, what string, do func() error, fin
 		}
 	}
 	return fmt.Errorf("create %s: gave up after %d tries: %w", what, tries, err)
+}
+
+// again runs an idempotent change (set rules, labels, delete) and repeats it
+// on errors worth another try, including lost responses, which hcloud-go
+// does not retry. hcloud-go already retries within each call, so this adds
+// at most two more. It returns the converted error.
+func (p *Provider) again(ctx context.Context, f func() error) error {
+	wait := p.cfg.retryBase
+	var err error
+	for i := 0; i <= min(p.cfg.retries, 2); i++ {
+		if i > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return errors.Join(err, ctx.Err())
+			case <-t.C:
+			}
+			wait = min(wait*2, 60*time.Second)
+		}
+		if err = p.convert(f()); err == nil || !retriable(err) || ctx.Err() != nil {
+			return err
+		}
+		p.debug("hetzner change failed; trying again", "err", err)
+	}
+	return err
 }
 
 // mayHaveCommitted reports whether a failed request may still have taken

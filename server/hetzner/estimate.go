@@ -12,7 +12,7 @@ import (
 // Estimate returns the gross monthly price of spec's server type in spec's
 // location plus its primary IPv4 address, from GET /pricing.
 func (p *Provider) Estimate(ctx context.Context, spec server.Spec) (server.Price, error) {
-	pr, _, err := p.read.Pricing.Get(ctx)
+	pr, _, err := p.api.Pricing.Get(ctx)
 	if err != nil {
 		return server.Price{}, fmt.Errorf("estimate server %q: %w", spec.Name, p.convert(err))
 	}

@@ -456,3 +456,25 @@ func TestBuilderAndUserInUserData(t *testing.T) {
 }
 
 var _ = errors.Is
+
+func TestTransientErrorOnIdempotentChangeIsRetried(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, _, err := e.p.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+	fw := e.sim.Firewalls()[0]
+	require.True(t, e.sim.SetFirewallRules(fw.ID, fw.Rules[:1]))
+	k := e.sim.Knobs()
+	k.Inject(sim.Fault{Kind: sim.FailBeforeCommit, Method: "POST", Path: "/v1/firewalls/*", Status: 502})
+	_, op, err := e.p.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+	require.Equal(t, ensure.Updated, op)
+	require.Len(t, e.sim.Firewalls()[0].Rules, 3)
+
+	// A delete whose response is lost is found done on the retry.
+	k.Inject(sim.Fault{Kind: sim.DropAfterCommit, Method: "DELETE", Path: "/v1/ssh_keys/*"})
+	cs, err := e.p.Destroy(ctx, e.spec)
+	require.NoError(t, err)
+	require.Len(t, cs.Mutating(), 3)
+	require.Empty(t, e.sim.SSHKeys())
+}

@@ -44,16 +44,16 @@ func (p *Provider) observe(ctx context.Context, spec server.Spec) (*world, error
 		return nil, err
 	}
 	var err error
-	if w.key, _, err = p.read.SSHKey.GetByFingerprint(ctx, w.keyFP); err != nil {
+	if w.key, _, err = p.api.SSHKey.GetByFingerprint(ctx, w.keyFP); err != nil {
 		return nil, fmt.Errorf("look up ssh key: %w", p.convert(err))
 	}
-	if w.keyByName, _, err = p.read.SSHKey.GetByName(ctx, spec.SSHKeyName); err != nil {
+	if w.keyByName, _, err = p.api.SSHKey.GetByName(ctx, spec.SSHKeyName); err != nil {
 		return nil, fmt.Errorf("look up ssh key %q: %w", spec.SSHKeyName, p.convert(err))
 	}
-	if w.fw, _, err = p.read.Firewall.GetByName(ctx, spec.Name); err != nil {
+	if w.fw, _, err = p.api.Firewall.GetByName(ctx, spec.Name); err != nil {
 		return nil, fmt.Errorf("look up firewall %q: %w", spec.Name, p.convert(err))
 	}
-	if w.srv, _, err = p.read.Server.GetByName(ctx, spec.Name); err != nil {
+	if w.srv, _, err = p.api.Server.GetByName(ctx, spec.Name); err != nil {
 		return nil, fmt.Errorf("look up server %q: %w", spec.Name, p.convert(err))
 	}
 	return w, nil
@@ -63,12 +63,12 @@ func (p *Provider) observe(ctx context.Context, spec server.Spec) (*world, error
 // image against the vendor's catalog. Each failure lists the valid choices.
 func (p *Provider) preflight(ctx context.Context, w *world) error {
 	spec := w.spec
-	loc, _, err := p.read.Location.GetByName(ctx, spec.Location)
+	loc, _, err := p.api.Location.GetByName(ctx, spec.Location)
 	if err != nil {
 		return fmt.Errorf("check location: %w", p.convert(err))
 	}
 	if loc == nil {
-		all, err := p.read.Location.All(ctx)
+		all, err := p.api.Location.All(ctx)
 		if err != nil {
 			return fmt.Errorf("list locations: %w", p.convert(err))
 		}
@@ -79,12 +79,12 @@ func (p *Provider) preflight(ctx context.Context, w *world) error {
 		return ensure.Invalid("server.location", spec.Location, "no such location", "use one of: "+strings.Join(names, ", "))
 	}
 	w.loc = loc
-	st, _, err := p.read.ServerType.GetByName(ctx, spec.Type)
+	st, _, err := p.api.ServerType.GetByName(ctx, spec.Type)
 	if err != nil {
 		return fmt.Errorf("check server type: %w", p.convert(err))
 	}
 	if st == nil {
-		all, err := p.read.ServerType.All(ctx)
+		all, err := p.api.ServerType.All(ctx)
 		if err != nil {
 			return fmt.Errorf("list server types: %w", p.convert(err))
 		}
@@ -97,7 +97,7 @@ func (p *Provider) preflight(ctx context.Context, w *world) error {
 				where = append(where, tl.Location.Name)
 			}
 		}
-		all, err := p.read.ServerType.All(ctx)
+		all, err := p.api.ServerType.All(ctx)
 		if err != nil {
 			return fmt.Errorf("list server types: %w", p.convert(err))
 		}
@@ -108,12 +108,12 @@ func (p *Provider) preflight(ctx context.Context, w *world) error {
 		return ensure.Invalid("server.type", spec.Type, "not available (or deprecated) in location "+spec.Location, fix)
 	}
 	w.stype = st
-	img, _, err := p.read.Image.GetForArchitecture(ctx, spec.Image, st.Architecture)
+	img, _, err := p.api.Image.GetForArchitecture(ctx, spec.Image, st.Architecture)
 	if err != nil {
 		return fmt.Errorf("check image: %w", p.convert(err))
 	}
 	if img == nil {
-		imgs, err := p.read.Image.AllWithOpts(ctx, hcloud.ImageListOpts{Type: []hcloud.ImageType{hcloud.ImageTypeSystem}, Architecture: []hcloud.Architecture{st.Architecture}})
+		imgs, err := p.api.Image.AllWithOpts(ctx, hcloud.ImageListOpts{Type: []hcloud.ImageType{hcloud.ImageTypeSystem}, Architecture: []hcloud.Architecture{st.Architecture}})
 		if err != nil {
 			return fmt.Errorf("list images: %w", p.convert(err))
 		}

@@ -29,8 +29,13 @@ var (
 type Provider struct {
 	token secret.Value
 	cfg   config
-	read  *hcloud.Client // hcloud-go retries on: reads only
-	write *hcloud.Client // no hcloud-go retries: creates are looked for, not repeated
+	// api has hcloud-go's retries on: reads and idempotent changes (set
+	// rules, labels, deletes — a repeated delete answers not_found, which
+	// counts as done).
+	api *hcloud.Client
+	// once has no hcloud-go retries: creates and power actions, which are
+	// looked for, never repeated blindly.
+	once *hcloud.Client
 }
 
 type config struct {
@@ -174,8 +179,8 @@ func New(token secret.Value, opts ...Option) *Provider {
 		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: poll}),
 	}
 	// MaxRetries must be set: RetryOpts without it means zero retries.
-	p.read = hcloud.NewClient(append(common, hcloud.WithRetryOpts(hcloud.RetryOpts{BackoffFunc: backoff, MaxRetries: c.retries}))...)
-	p.write = hcloud.NewClient(append(common, hcloud.WithRetryOpts(hcloud.RetryOpts{BackoffFunc: backoff, MaxRetries: 0}))...)
+	p.api = hcloud.NewClient(append(common, hcloud.WithRetryOpts(hcloud.RetryOpts{BackoffFunc: backoff, MaxRetries: c.retries}))...)
+	p.once = hcloud.NewClient(append(common, hcloud.WithRetryOpts(hcloud.RetryOpts{BackoffFunc: backoff, MaxRetries: 0}))...)
 	return p
 }
 

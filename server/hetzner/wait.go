@@ -22,7 +22,7 @@ func (p *Provider) waitActions(ctx context.Context, what string, actions ...*hcl
 		return nil
 	}
 	start := time.Now()
-	err := p.read.Action.WaitForFunc(ctx, func(a *hcloud.Action) error {
+	err := p.api.Action.WaitForFunc(ctx, func(a *hcloud.Action) error {
 		if a.Status == hcloud.ActionStatusRunning {
 			ensure.Report(ctx, "waiting for %s: %s %d%% (%s)", what, a.Command, a.Progress, time.Since(start).Round(time.Second))
 		}
@@ -57,7 +57,7 @@ func (p *Provider) waitRunning(ctx context.Context, srv *hcloud.Server) (*hcloud
 			}
 			interval = min(interval*2, p.cfg.pollMax)
 		}
-		cur, _, err := p.read.Server.GetByID(ctx, srv.ID)
+		cur, _, err := p.api.Server.GetByID(ctx, srv.ID)
 		if err != nil {
 			return nil, fmt.Errorf("wait for server %q: %w", srv.Name, p.convert(err))
 		}
