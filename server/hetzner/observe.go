@@ -50,6 +50,9 @@ func (p *Provider) observe(ctx context.Context, spec server.Spec) (*world, error
 	if w.keyByName, _, err = p.api.SSHKey.GetByName(ctx, spec.SSHKeyName); err != nil {
 		return nil, fmt.Errorf("look up ssh key %q: %w", spec.SSHKeyName, p.convert(err))
 	}
+	if w.key == nil && w.keyByName != nil && w.keyByName.Fingerprint == w.keyFP {
+		w.key = w.keyByName // uploaded between the two look-ups
+	}
 	if w.fw, _, err = p.api.Firewall.GetByName(ctx, spec.Name); err != nil {
 		return nil, fmt.Errorf("look up firewall %q: %w", spec.Name, p.convert(err))
 	}
