@@ -48,7 +48,9 @@ func WithUser(user string) Option { return func(c *config) { c.user = user } }
 
 // WithHostKey pins the host's public key: only a host presenting exactly
 // this key is logged in to.
-func WithHostKey(key ssh.PublicKey) Option { return func(c *config) { c.hostKey = key } }
+func WithHostKey(key ssh.PublicKey) Option {
+	return func(c *config) { c.hostKey, c.hostKeyErr = key, nil }
+}
 
 // WithHostKeyLine pins the host key given as text: an authorized_keys line
 // ("ssh-ed25519 AAAA… comment", as in /etc/ssh/ssh_host_ed25519_key.pub) or
@@ -71,8 +73,8 @@ func WithKnownHosts(paths ...string) Option {
 }
 
 // WithTrustOnFirstUse lets accept decide about a host key that nothing else
-// vouches for: it is shown the key the host presents (before anything is
-// sent to the host) and returns true to trust it. A refusal fails with a
+// vouches for: it is shown the key the host presents (after the key
+// exchange, before any login attempt) and returns true to trust it. A refusal fails with a
 // *HostKeyError. An accepted key is remembered by the Provider for that
 // address, so a later call that meets another key there fails as a
 // mismatch; to keep it across runs, pin Server.HostKey or write it with
