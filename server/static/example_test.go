@@ -39,7 +39,7 @@ func Example() {
 }
 
 // Trust on first use happens only when asked for: the callback is shown the
-// key before anything is sent to the host, and must accept it.
+// key before any login attempt, and must accept it.
 func ExampleWithTrustOnFirstUse() {
 	host, err := buildertest.Start()
 	if err != nil {
