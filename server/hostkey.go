@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"golang.org/x/crypto/ssh"
 
@@ -46,6 +47,15 @@ func (k *HostKey) Fingerprint() string { return ssh.FingerprintSHA256(k.PublicKe
 
 // LabelValue returns the fingerprint encoded for HostKeyLabel.
 func (k *HostKey) LabelValue() string { return HostKeyLabelValue(k.PublicKey()) }
+
+// String returns the fingerprint: a HostKey never prints its private half.
+func (k *HostKey) String() string { return "host key " + k.Fingerprint() }
+
+// GoString is String, for %#v.
+func (k *HostKey) GoString() string { return k.String() }
+
+// LogValue is String, for slog.
+func (k *HostKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
 
 // privatePEM returns the OpenSSH PEM of the private half.
 func (k *HostKey) privatePEM() (secret.Value, error) {

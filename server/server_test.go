@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -105,6 +106,11 @@ func TestHostKeyLabelRoundTrip(t *testing.T) {
 		require.Equal(t, hk.Fingerprint(), server.FingerprintFromLabel(v))
 	}
 	require.Empty(t, server.FingerprintFromLabel("not-a-fingerprint"))
+	hk, err := server.NewHostKey(nil)
+	require.NoError(t, err)
+	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+		require.Equal(t, "host key "+hk.Fingerprint(), fmt.Sprintf(f, hk))
+	}
 }
 
 func TestCloudInitRenderAndParse(t *testing.T) {
