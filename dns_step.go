@@ -3,6 +3,7 @@ package assemble
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/assemblekit/assemble/dns"
@@ -62,8 +63,7 @@ func (d *dnsStep) resolve(out *Outputs) (spec dns.RecordSpec, ok bool, err error
 			return spec, false, fmt.Errorf("ensure dns record %q: %w", spec.Name,
 				ensure.Invalid("dns.type", "AAAA", "the server has no IPv6 address", "drop the AAAA record or give the server IPv6"))
 		}
-		// Hetzner and most clouds route a /64 and configure ::1 on the host.
-		spec.Content = out.Server.IPv6.Addr().Next().String()
+		spec.Content = hostIPv6(out.Server.IPv6).String()
 	} else {
 		if !out.Server.IPv4.IsValid() {
 			return spec, false, fmt.Errorf("ensure dns record %q: %w", spec.Name,
@@ -108,4 +108,14 @@ func (d *dnsStep) Plan(ctx context.Context, out *Outputs) (ensure.Changes, error
 func (d *dnsStep) Destroy(ctx context.Context, out *Outputs) (ensure.Changes, error) {
 	spec, _, _ := d.resolve(out)
 	return destroyVia(ctx, d.p, spec)
+}
+
+// hostIPv6 returns the server's own IPv6 address: the address itself for a
+// single address (/128, a host you already have), and ::1 of a routed
+// prefix, which Hetzner and most clouds configure on the host.
+func hostIPv6(p netip.Prefix) netip.Addr {
+	if p.Bits() == 128 || p.Addr() != p.Masked().Addr() {
+		return p.Addr()
+	}
+	return p.Addr().Next()
 }
