@@ -152,32 +152,34 @@ func TestCreateSlowAfterCommitClientTimeout(t *testing.T) {
 
 func TestCancelDuringActionWaitThenNextRunFinishes(t *testing.T) {
 	e := newEnv(t)
-	e.sim.SetActionDuration(time.Hour) // the create never finishes in this run
+	e.sim.SetActionDuration(500 * time.Millisecond) // boots slowly
 	ctx, cancel := context.WithCancel(context.Background())
 	var reports []string
 	ctx = ensure.WithReporter(ctx, func(m string) {
 		reports = append(reports, m)
-		if len(reports) == 2 {
-			cancel()
-		}
+		cancel() // the user hits ^C while we wait for the create action
 	})
-	_, _, err := e.p.Ensure(ctx, e.spec)
+	_, op, err := e.p.Ensure(ctx, e.spec)
 	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, ensure.Created, op)
 	require.Len(t, e.sim.Servers(), 1)
 	require.Equal(t, "initializing", e.sim.Servers()[0].Status)
-	require.Contains(t, reports[0], "waiting for server \"shop-1\" to be created")
+	require.Contains(t, reports[0], `waiting for server "shop-1" to be created`)
 
-	e.sim.SetActionDuration(10 * time.Millisecond)
-	// The stuck action finishes as if the boot completed.
-	require.True(t, e.sim.SetServerStatus(e.sim.Servers()[0].ID, "running"))
+	// The next run finds the booting server, waits for it and for SSH.
 	k := e.sim.Knobs()
 	mark := k.Mark()
-	srv, op, err := e.p.Ensure(context.Background(), e.spec)
+	reports = nil
+	ctx = ensure.WithReporter(context.Background(), func(m string) { reports = append(reports, m) })
+	srv, op, err := e.p.Ensure(ctx, e.spec)
 	require.NoError(t, err)
 	require.Equal(t, ensure.Unchanged, op)
 	require.NotNil(t, srv.HostKey)
+	require.Equal(t, "running", e.sim.Servers()[0].Status)
 	require.Len(t, e.sim.Servers(), 1)
 	require.Empty(t, sim.MutatingOf(k.Since(mark)))
+	require.NotEmpty(t, reports)
+	require.Contains(t, reports[0], `waiting for server "shop-1" to run: initializing`)
 }
 
 func TestKilledBeforeSSHVerifiedNextRunVerifies(t *testing.T) {
