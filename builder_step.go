@@ -99,6 +99,9 @@ func (b *builderStep) Plan(ctx context.Context, out *Outputs) (ensure.Changes, e
 	if err != nil {
 		return nil, err
 	}
+	if host.HostKey == nil && host.HostKeyCallback == nil {
+		return ensure.Changes{{Kind: "builder", Name: host.Addr, Op: ensure.Updated, Detail: "checked and set up once the server answers SSH"}}, nil
+	}
 	return builder.Plan(ctx, host, spec, b.opts...)
 }
 

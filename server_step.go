@@ -63,7 +63,18 @@ func (s *serverStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error
 
 func (s *serverStep) Plan(ctx context.Context, out *Outputs) (ensure.Changes, error) {
 	spec := s.resolve(out)
-	return planVia(ctx, s.p, spec, "server", spec.Name)
+	changes, err := planVia(ctx, s.p, spec, "server", spec.Name)
+	if err != nil {
+		return nil, err
+	}
+	if l, ok := s.p.(server.Looker); ok {
+		srv, err := l.Lookup(ctx, spec)
+		if err != nil {
+			return nil, err
+		}
+		out.Server = srv
+	}
+	return changes, nil
 }
 
 func (s *serverStep) Destroy(ctx context.Context, out *Outputs) (ensure.Changes, error) {

@@ -42,3 +42,11 @@ type Price struct {
 
 // String renders the price as "4.8500 EUR/month".
 func (p Price) String() string { return p.Monthly + " " + p.Currency + "/month" }
+
+// Looker finds the server Ensure would converge, using reads only, and
+// returns it as Ensure would (HostKey may be nil when the host doesn't
+// answer yet), or nil when it doesn't exist. The Recipe's plan uses it so
+// that the steps after the server can plan too.
+type Looker interface {
+	Lookup(ctx context.Context, spec Spec) (*Server, error)
+}
