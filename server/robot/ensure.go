@@ -112,6 +112,10 @@ func (p *Provider) ensureOrdered(ctx context.Context, pl *plan) (ensure.Op, []st
 		interval = min(interval*2, p.cfg.pollMax)
 		t, err := p.c.Transaction(ctx, txn.ID)
 		if err != nil {
+			if cerr := ctxErr(ctx); cerr != nil {
+				// Cut off mid-request: the same as being cut off asleep.
+				return ensure.Unchanged, nil, fmt.Errorf("wait for robot order %s: %w; the order stands, run again to continue", txn.ID, cerr)
+			}
 			return ensure.Unchanged, nil, fmt.Errorf("wait for robot order %s: %w", txn.ID, err)
 		}
 		txn = t

@@ -97,6 +97,18 @@ func (p *Provider) waitSSH(ctx context.Context, what, addr string, orderFPs []st
 
 // sleepCtx waits d; when ctx ends first it returns ensure.ErrTimeout (for a
 // deadline) or ctx's error.
+// ctxErr returns ctx's error as sleepCtx reports it (a deadline wraps
+// ensure.ErrTimeout), or nil while ctx is live.
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("%w: %w", ensure.ErrTimeout, err)
+		}
+		return err
+	}
+	return nil
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
