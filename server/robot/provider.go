@@ -48,7 +48,6 @@ type plan struct {
 	srv      *Server      // nil: must be ordered
 	txn      *Transaction // an order of ours for a server not yet named
 	orderFPs []string     // host key fingerprints from our order
-	products []Product
 	order    Order
 	rules    []FirewallRule
 }

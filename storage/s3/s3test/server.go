@@ -47,7 +47,6 @@ type config struct {
 	secretKey string
 	region    string
 	now       func() time.Time
-	listen    bool
 }
 
 // Option configures a Server.
