@@ -192,13 +192,16 @@ func TestFirstFailureCancelsTheRest(t *testing.T) {
 	tr := &trace{}
 	ev := &events{}
 	boom := errors.New("server type cx99 does not exist")
+	storageRunning := make(chan struct{})
 	r := New("shop", WithObserver(ev.observe)).
 		Add(fake(tr, "key")).
 		Add(&StepFunc{StepName: "server", StepNeeds: []string{"key"}, EnsureFn: func(context.Context, *Outputs) (ensure.Op, error) {
+			<-storageRunning // fail while the independent step is mid-wait
 			return "", boom
 		}}).
 		Add(fake(tr, "dns", "server")).
 		Add(&StepFunc{StepName: "storage", EnsureFn: func(ctx context.Context, _ *Outputs) (ensure.Op, error) {
+			close(storageRunning)
 			<-ctx.Done() // a long wait, cut by the failure
 			return "", ctx.Err()
 		}})
