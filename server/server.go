@@ -5,8 +5,8 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/assemblekit/assemble/internal/knownhosts"
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 // Server is a server as it exists, with what Kamal and SSH need to reach it.
@@ -52,12 +52,7 @@ func (s *Server) KnownHostsLine() string {
 	if s.HostKey == nil {
 		return ""
 	}
-	return knownhosts.Line([]string{knownhosts.Normalize(s.SSHAddr)}, s.HostKey)
-}
-
-// knownHostsAddr is the address field KnownHostsLine writes.
-func (s *Server) knownHostsAddr() string {
-	return knownhosts.Normalize(s.SSHAddr)
+	return knownhosts.Line(s.SSHAddr, s.HostKey)
 }
 
 // Arch converts a vendor architecture name ("x86", "arm", "x86_64",
