@@ -5,8 +5,9 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/assemblekit/assemble/internal/knownhosts"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/assemblekit/assemble/internal/knownhosts"
 )
 
 // Server is a server as it exists, with what Kamal and SSH need to reach it.
