@@ -67,6 +67,7 @@ func (s *Sandbox) boot(ctx context.Context, b hetznertest.Boot) error {
 		return errors.New("the sandbox is closed")
 	}
 	s.hosts[b.IPv4.String()] = h
+	s.booted(b.IPv4.String(), h)
 	s.logger.Debug("sandbox host attached", "server", b.Name, "ip", b.IPv4.String(), "ssh", h.Addr())
 	return nil
 }
@@ -98,6 +99,9 @@ func (s *Sandbox) Dial(ctx context.Context, network, addr string) (net.Conn, err
 	}
 	if port == "22" {
 		if h := s.Host(ip); h != nil {
+			if err := s.refuseUntilUp(ip, addr); err != nil {
+				return nil, err
+			}
 			addr = h.Addr()
 		}
 	}

@@ -48,6 +48,9 @@ type Options struct {
 	ActionTime time.Duration
 	// Logger receives the sandbox's and its providers' Debug logs.
 	Logger *slog.Logger
+	// Profile sets the simulators' latencies and the waits of a real run
+	// (see Profile); the zero Profile adds none.
+	Profile Profile
 }
 
 // Sandbox is a running simulated world.
@@ -67,8 +70,12 @@ type Sandbox struct {
 	// Registry simulates a container registry with token auth.
 	Registry *registrytest.Server
 
+	profile   Profile
+	bootDelay time.Duration // from create to SSH answering; 0 for servers loaded from Dir
+
 	mu        sync.Mutex
 	hosts     map[string]*buildertest.Host // by server IPv4
+	sshUp     map[string]time.Time         // by server IPv4: when SSH answers
 	savedHost map[string]hostState
 	closed    bool
 }
@@ -78,7 +85,7 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Sandbox{dir: opts.Dir, zone: opts.Zone, logger: opts.Logger, hosts: map[string]*buildertest.Host{}}
+	s := &Sandbox{dir: opts.Dir, zone: opts.Zone, logger: opts.Logger, profile: opts.Profile, hosts: map[string]*buildertest.Host{}}
 	if s.zone == "" {
 		s.zone = "example.com"
 	}

@@ -37,6 +37,9 @@ func exists(p string) bool {
 func (s *Sandbox) startWorld(opts Options) error {
 	var err error
 	actionTime := opts.ActionTime
+	if s.profile.Action > 0 {
+		actionTime = s.profile.Action
+	}
 	if actionTime <= 0 {
 		actionTime = 300 * time.Millisecond
 	}
@@ -52,6 +55,10 @@ func (s *Sandbox) startWorld(opts Options) error {
 	s.Hetzner.OnBoot(s.boot)
 	if err := s.Hetzner.LoadFile(s.path(hetznerFile)); err != nil {
 		return fmt.Errorf("hetzner simulator: %w", err)
+	}
+	if s.profile.Boot > 0 {
+		// Servers loaded above are up; new ones boot after their create.
+		s.bootDelay = actionTime + s.profile.Boot
 	}
 
 	if s.Cloudflare, err = cloudflaretest.Start(cloudflaretest.WithToken(s.creds.CloudflareToken)); err != nil {
@@ -86,6 +93,7 @@ func (s *Sandbox) startWorld(opts Options) error {
 	}
 	s.Registry.AddUser(s.creds.RegistryUser, s.creds.RegistryPassword, "pull", "push")
 
+	s.applyProfile()
 	s.creds.S3Addr = strings.TrimPrefix(s.S3.URL(), "http://")
 	s.creds.RegistryAddr = s.Registry.Host()
 	return saveCredentials(s.path(credentialsFile), s.creds)

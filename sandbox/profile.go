@@ -1,0 +1,146 @@
+package sandbox
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"github.com/assemblekit/assemble/builder/buildertest"
+)
+
+// Profile is how slow the sandbox's simulated clouds are: a latency added to
+// every request of each simulator, and the waits a real provisioning run
+// sits through (a Hetzner action, the boot until SSH answers, DNS
+// propagation). The zero Profile adds no latency: actions take
+// Options.ActionTime, SSH answers as soon as the server is created, and
+// records are served at once. Benchmarks use a profile scaled so a whole run
+// takes seconds; Scale says how many real seconds one sandbox second stands
+// for.
+type Profile struct {
+	// Name identifies the profile in benchmark output.
+	Name string
+	// Scale is how many real seconds one second of this profile stands for
+	// (30 means the profile runs 30 times faster than the clouds); 1 when
+	// zero. It only converts measurements back to real time (polls per
+	// minute of real waiting); the sandbox runs the durations as given.
+	Scale float64
+
+	// Hetzner, Cloudflare, S3 and Registry are added to every request each
+	// simulator answers.
+	Hetzner, Cloudflare, S3, Registry time.Duration
+	// SSH is added to every command a simulated host runs.
+	SSH time.Duration
+
+	// Action is how long a Hetzner action (server create, firewall apply)
+	// runs; when zero, Options.ActionTime applies.
+	Action time.Duration
+	// Boot is how long after its create action finishes a new server's SSH
+	// starts answering (Ubuntu boots and cloud-init runs). Until then its
+	// SSH port refuses connections. Servers loaded from Dir are already up.
+	Boot time.Duration
+	// Propagation is how long a DNS change takes to reach the zone's
+	// authoritative nameservers.
+	Propagation time.Duration
+}
+
+// Scaled returns a profile with Hetzner's, Cloudflare's, S3's and a
+// registry's real timings divided by scale: requests of 120 ms (Hetzner),
+// 60 ms (Cloudflare), 45 ms (S3) and 90 ms (registry), SSH commands of 45 ms,
+// a 30 s server create, 30 s from running to SSH, and 3 s of DNS
+// propagation. Scaled(30) runs a cold converge in about two seconds.
+func Scaled(scale float64) Profile {
+	if scale <= 0 {
+		scale = 1
+	}
+	d := func(real time.Duration) time.Duration { return time.Duration(float64(real) / scale) }
+	return Profile{
+		Name:        fmt.Sprintf("scaled-%g", scale),
+		Scale:       scale,
+		Hetzner:     d(120 * time.Millisecond),
+		Cloudflare:  d(60 * time.Millisecond),
+		S3:          d(45 * time.Millisecond),
+		Registry:    d(90 * time.Millisecond),
+		SSH:         d(45 * time.Millisecond),
+		Action:      d(30 * time.Second),
+		Boot:        d(30 * time.Second),
+		Propagation: d(3 * time.Second),
+	}
+}
+
+// RealSeconds converts a duration measured in the sandbox to the real
+// seconds it stands for.
+func (p Profile) RealSeconds(d time.Duration) float64 {
+	s := p.Scale
+	if s <= 0 {
+		s = 1
+	}
+	return d.Seconds() * s
+}
+
+// Profile returns the profile the sandbox runs with.
+func (s *Sandbox) Profile() Profile { return s.profile }
+
+// applyProfile sets the simulators' request latencies and DNS propagation.
+func (s *Sandbox) applyProfile() {
+	p := s.profile
+	s.Hetzner.Knobs().SetLatencyFunc(delay(p.Hetzner))
+	s.Cloudflare.Knobs().SetLatencyFunc(delay(p.Cloudflare))
+	s.Cloudflare.SetPropagationDelay(p.Propagation)
+	s.S3.Knobs().SetLatencyFunc(delay(p.S3))
+	s.Registry.Knobs().SetLatencyFunc(delay(p.Registry))
+}
+
+// delay returns a latency function that waits d itself, without reading the
+// request: sim.Knobs' own latency drains the request body before the
+// handler runs, which empties every POST and PUT.
+func delay(d time.Duration) func(*http.Request) time.Duration {
+	if d <= 0 {
+		return nil
+	}
+	return func(r *http.Request) time.Duration {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		return 0
+	}
+}
+
+// booted gives a host that was just attached the profile's SSH latency and,
+// unless it was restored from Dir, the time its SSH starts answering. The
+// create action started now, so SSH answers after Action plus Boot.
+// Callers hold s.mu.
+func (s *Sandbox) booted(ip string, h *buildertest.Host) {
+	h.SetLatency(s.profile.SSH)
+	if s.bootDelay > 0 {
+		if s.sshUp == nil {
+			s.sshUp = map[string]time.Time{}
+		}
+		s.sshUp[ip] = time.Now().Add(s.bootDelay)
+	}
+}
+
+// refuseUntilUp returns a "connection refused" error while the server at ip
+// is still booting.
+func (s *Sandbox) refuseUntilUp(ip netip.Addr, addr string) error {
+	s.mu.Lock()
+	up, ok := s.sshUp[ip.String()]
+	s.mu.Unlock()
+	if !ok || !time.Now().Before(up) {
+		return nil
+	}
+	return &net.OpError{Op: "dial", Net: "tcp", Addr: tcpAddr(addr), Err: syscall.ECONNREFUSED}
+}
+
+func tcpAddr(addr string) net.Addr {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return nil
+	}
+	return net.TCPAddrFromAddrPort(ap)
+}
