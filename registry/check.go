@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -181,13 +182,36 @@ func (c *checker) cancel(ctx context.Context, s *session, base *url.URL, loc str
 	}
 	cctx, done := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer done()
-	resp, err := c.do(cctx, s, http.MethodDelete, base.ResolveReference(ref).String())
-	if err != nil {
-		c.log.Debug("could not cancel the upload", "error", secret.Scrub(err.Error(), c.spec.Password))
-		return
+	// A DELETE is safe to repeat (a session already gone answers 404), so a
+	// 429, a 5xx or a lost answer is tried again rather than leaving the
+	// session open.
+	wait := max(c.o.backoff, 10*time.Millisecond)
+	for attempt := 1; ; attempt++ {
+		resp, err := c.do(cctx, s, http.MethodDelete, base.ResolveReference(ref).String())
+		if err == nil {
+			status, retryAfter := resp.StatusCode, resp.Header.Get("Retry-After")
+			drain(resp)
+			if status != http.StatusTooManyRequests && status < 500 {
+				c.log.Debug("cancelled the upload", "status", status)
+				return
+			}
+			if secs, perr := strconv.Atoi(retryAfter); perr == nil && secs > 0 {
+				wait = min(time.Duration(secs)*time.Second, 2*time.Second)
+			}
+			err = fmt.Errorf("status %d", status)
+		}
+		if attempt >= 3 || cctx.Err() != nil {
+			c.log.Debug("could not cancel the upload", "error", secret.Scrub(err.Error(), c.spec.Password))
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-cctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+		wait *= 2
 	}
-	drain(resp)
-	c.log.Debug("cancelled the upload", "status", resp.StatusCode)
 }
 
 func (c *checker) do(ctx context.Context, s *session, method, u string) (*http.Response, error) {
