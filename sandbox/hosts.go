@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/netip"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/assemblekit/assemble/builder/buildertest"
 	"github.com/assemblekit/assemble/server"
 	"github.com/assemblekit/assemble/server/hetzner/hetznertest"
@@ -24,26 +26,34 @@ func (s *Sandbox) boot(ctx context.Context, b hetznertest.Boot) error {
 	if ud.HostKey == nil {
 		return errors.New("the user data pins no host key")
 	}
-	key, err := sshkey.Load(s.SSHKey().Path, s.SSHKey().Passphrase)
-	if err != nil {
-		return fmt.Errorf("load the sandbox's ssh key: %w", err)
-	}
 	arch := "amd64"
 	if server.Arch(b.Arch) == "arm64" {
 		arch = "arm64"
 	}
+	return s.attachHost(b.Name, b.IPv4, ud.HostKey, arch, ud.Builder)
+}
+
+// attachHost starts a simulated Ubuntu host for the server at ip (dialled
+// as ip:22 through Dial): it presents hostKey, accepts the sandbox's SSH
+// key, has Docker when dockerAtBoot (or when an earlier run installed it),
+// and gets back the files an earlier run left on it.
+func (s *Sandbox) attachHost(name string, ip netip.Addr, hostKey ssh.Signer, arch string, dockerAtBoot bool) error {
+	key, err := sshkey.Load(s.SSHKey().Path, s.SSHKey().Passphrase)
+	if err != nil {
+		return fmt.Errorf("load the sandbox's ssh key: %w", err)
+	}
 	opts := []buildertest.Option{
-		buildertest.ListenAddr(net.JoinHostPort(b.IPv4.String(), "0")),
-		buildertest.HostKey(ud.HostKey),
+		buildertest.ListenAddr(net.JoinHostPort(ip.String(), "0")),
+		buildertest.HostKey(hostKey),
 		buildertest.AuthorizedKeys(key.PublicKey()),
 		buildertest.Arch(arch),
 		buildertest.Memory(16 << 30),
 		buildertest.DiskFree(150e9),
 	}
-	saved, hasSaved := s.savedHost[b.IPv4.String()]
+	saved, hasSaved := s.savedHost[ip.String()]
 	switch {
 	case hasSaved && saved.Docker:
-	case ud.Builder:
+	case dockerAtBoot:
 		opts = append(opts, buildertest.DockerAtBoot())
 	default:
 		opts = append(opts, buildertest.WithoutDocker())
@@ -59,16 +69,16 @@ func (s *Sandbox) boot(ctx context.Context, b hetznertest.Boot) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old := s.hosts[b.IPv4.String()]; old != nil {
+	if old := s.hosts[ip.String()]; old != nil {
 		old.Close()
 	}
 	if s.closed {
 		h.Close()
 		return errors.New("the sandbox is closed")
 	}
-	s.hosts[b.IPv4.String()] = h
-	s.booted(b.IPv4.String(), h)
-	s.logger.Debug("sandbox host attached", "server", b.Name, "ip", b.IPv4.String(), "ssh", h.Addr())
+	s.hosts[ip.String()] = h
+	s.booted(ip.String(), h)
+	s.logger.Debug("sandbox host attached", "server", name, "ip", ip.String(), "ssh", h.Addr())
 	return nil
 }
 
