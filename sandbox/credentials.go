@@ -18,6 +18,8 @@ type credentials struct {
 	S3SecretKey      string `json:"s3_secret_key"`
 	RegistryUser     string `json:"registry_user"`
 	RegistryPassword string `json:"registry_password"`
+	RobotUser        string `json:"robot_user,omitempty"`
+	RobotPassword    string `json:"robot_password,omitempty"`
 	// S3Addr and RegistryAddr are where those simulators listened last
 	// time: their addresses end up in the Kamal files, so a second run
 	// listens there again when it can.
@@ -49,6 +51,10 @@ func loadCredentials(path string) (credentials, error) {
 		if err := json.Unmarshal(b, &c); err != nil {
 			return c, err
 		}
+		if c.RobotUser == "" {
+			// Written by a sandbox from before Robot was simulated.
+			c.RobotUser, c.RobotPassword = "#ws+sandbox", "sandbox-robot-"+random(12)
+		}
 		return c, nil
 	case !errors.Is(err, fs.ErrNotExist):
 		return c, err
@@ -60,6 +66,8 @@ func loadCredentials(path string) (credentials, error) {
 		S3SecretKey:      random(20),
 		RegistryUser:     "sandbox",
 		RegistryPassword: "sandbox-registry-" + random(12),
+		RobotUser:        "#ws+sandbox",
+		RobotPassword:    "sandbox-robot-" + random(12),
 	}
 	return c, saveCredentials(path, c)
 }

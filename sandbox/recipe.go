@@ -18,10 +18,16 @@ import (
 	"github.com/assemblekit/assemble/storage/s3"
 )
 
-// SSHKey returns the spec of the sandbox's SSH key, kept in its directory
-// (never in the user's ~/.ssh).
+// The sandbox's poll intervals: its simulated waits are short.
+const (
+	pollMin = 20 * time.Millisecond
+	pollMax = 200 * time.Millisecond
+)
+
+// SSHKey returns the spec of the sandbox's SSH key: Options.SSHKeyPath, by
+// default kept in its directory (never in the user's ~/.ssh).
 func (s *Sandbox) SSHKey() sshkey.Spec {
-	return sshkey.Spec{Path: filepath.Join(s.dir, "ssh", "id_ed25519"), Comment: "assemble-sandbox"}
+	return sshkey.Spec{Path: s.keyPath, Comment: "assemble-sandbox"}
 }
 
 // KnownHosts returns the known_hosts file the sandbox's builder writes to
@@ -35,8 +41,8 @@ func (s *Sandbox) HetznerProvider(opts ...hetzner.Option) *hetzner.Provider {
 		hetzner.WithEndpoint(s.Hetzner.URL()),
 		hetzner.WithLogger(s.logger),
 		hetzner.WithDialer(s.Dial),
-		hetzner.WithPollInterval(20*time.Millisecond, 200*time.Millisecond),
-		hetzner.WithSSHBackoff(20*time.Millisecond, 200*time.Millisecond),
+		hetzner.WithPollInterval(pollMin, pollMax),
+		hetzner.WithSSHBackoff(pollMin, pollMax),
 	}
 	return hetzner.New(secret.New(s.creds.HetznerToken), append(base, opts...)...)
 }
@@ -78,13 +84,25 @@ func (s *Sandbox) SecretsStore() *file.Store { return file.New(s.appDir) }
 // bucket, the A record name.Zone(), the registry login and the file secrets
 // store.
 func (s *Sandbox) Recipe(name string, opts ...assemble.Option) *assemble.Recipe {
+	return s.recipe(name, s.HetznerProvider(), server.Spec{Name: name + "-1", Type: "cx23", Location: "fsn1"}, builder.AtBoot(), opts...)
+}
+
+// RecipeOn is Recipe with another server: p is s.RobotProvider(…) (a
+// dedicated server) or s.StaticProvider() (a host you already have). Such
+// hosts get no cloud-init from assemble, so the builder installs Docker with
+// Docker's convenience script, as Kamal does.
+func (s *Sandbox) RecipeOn(name string, p server.Provider, spec server.Spec, opts ...assemble.Option) *assemble.Recipe {
+	return s.recipe(name, p, spec, builder.ConvenienceScript(), opts...)
+}
+
+func (s *Sandbox) recipe(name string, p server.Provider, spec server.Spec, install builder.Installer, opts ...assemble.Option) *assemble.Recipe {
 	opts = append([]assemble.Option{assemble.WithLogger(s.logger), assemble.WithDialer(s.Dial)}, opts...)
 	return assemble.New(name, opts...).
 		SSHKey(s.SSHKey()).
-		Server(s.HetznerProvider(), server.Spec{Name: name + "-1", Type: "cx23", Location: "fsn1"}).
+		Server(p, spec).
 		Storage(s.S3Provider(), storage.BucketSpec{Name: name + "-uploads", PublicPrefixes: []string{"public/"}}).
 		Domain(s.CloudflareProvider(), dns.RecordSpec{Name: name + "." + s.zone}).
 		Registry(s.RegistrySpec(name)).
 		Secrets(s.SecretsStore()).
-		Builder(builder.Spec{Install: builder.AtBoot(), KnownHostsPath: s.KnownHosts()})
+		Builder(builder.Spec{Install: install, KnownHostsPath: s.KnownHosts()})
 }

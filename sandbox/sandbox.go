@@ -29,6 +29,7 @@ import (
 	"github.com/assemblekit/assemble/dns/cloudflare/cloudflaretest"
 	"github.com/assemblekit/assemble/registry/registrytest"
 	"github.com/assemblekit/assemble/server/hetzner/hetznertest"
+	"github.com/assemblekit/assemble/server/robot/robottest"
 	"github.com/assemblekit/assemble/storage/s3/s3test"
 )
 
@@ -40,6 +41,10 @@ type Options struct {
 	// AppDir is the app's directory, where the file secrets store writes
 	// .kamal/secrets. Default: Dir/app.
 	AppDir string
+	// SSHKeyPath is the SSH key the sandbox's recipes log in with and its
+	// simulated hosts accept, generated when missing; default
+	// Dir/ssh/id_ed25519, never the user's ~/.ssh unless set so.
+	SSHKeyPath string
 	// Zone is the DNS zone the Cloudflare simulator serves; "example.com"
 	// by default.
 	Zone string
@@ -56,6 +61,7 @@ type Options struct {
 // Sandbox is a running simulated world.
 type Sandbox struct {
 	dir, appDir string
+	keyPath     string
 	tempDir     bool
 	zone        string
 	logger      *slog.Logger
@@ -72,6 +78,10 @@ type Sandbox struct {
 
 	profile   Profile
 	bootDelay time.Duration // from create to SSH answering; 0 for servers loaded from Dir
+
+	// robot is the Robot simulator, started on first use (see Robot).
+	robot      *robottest.Robot
+	actionTime time.Duration
 
 	mu        sync.Mutex
 	hosts     map[string]*buildertest.Host // by server IPv4
@@ -98,6 +108,10 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 			return nil, fmt.Errorf("start sandbox: %w", err)
 		}
 		s.dir, s.tempDir = d, true
+	}
+	s.keyPath = opts.SSHKeyPath
+	if s.keyPath == "" {
+		s.keyPath = filepath.Join(s.dir, "ssh", "id_ed25519")
 	}
 	s.appDir = opts.AppDir
 	if s.appDir == "" {
@@ -194,5 +208,8 @@ func (s *Sandbox) stop() {
 	}
 	if s.Registry != nil {
 		s.Registry.Close()
+	}
+	if s.robot != nil {
+		s.robot.Close()
 	}
 }

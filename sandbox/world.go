@@ -47,6 +47,7 @@ func (s *Sandbox) startWorld(opts Options) error {
 		return err
 	}
 
+	s.actionTime = actionTime
 	if s.Hetzner, err = hetznertest.Start(hetznertest.WithToken(s.creds.HetznerToken), hetznertest.WithActionDuration(actionTime)); err != nil {
 		return fmt.Errorf("hetzner simulator: %w", err)
 	}
@@ -127,6 +128,12 @@ func (s *Sandbox) save() error {
 	}
 	if s.S3 != nil {
 		errs = append(errs, s.S3.SaveFile(s.path(s3File)))
+	}
+	s.mu.Lock()
+	r := s.robot
+	s.mu.Unlock()
+	if r != nil {
+		errs = append(errs, r.Save(s.path(robotFile)))
 	}
 	errs = append(errs, s.saveHosts())
 	if err := errors.Join(errs...); err != nil {

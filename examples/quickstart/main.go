@@ -28,7 +28,7 @@ import (
 	"github.com/assemblekit/assemble/ensure"
 	"github.com/assemblekit/assemble/kamal"
 	"github.com/assemblekit/assemble/sandbox"
-	"github.com/assemblekit/assemble/sshkey"
+	"github.com/assemblekit/assemble/server"
 )
 
 func main() {
@@ -46,6 +46,7 @@ type flags struct {
 	plan    bool
 	destroy bool
 	homeKey bool
+	server  string
 }
 
 func parse(args []string, stderr io.Writer) (flags, error) {
@@ -57,8 +58,12 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.plan, "plan", false, "show what would change; change nothing")
 	fs.BoolVar(&f.destroy, "destroy", false, "remove everything the recipe made")
 	fs.BoolVar(&f.homeKey, "home-key", false, "use ~/.ssh/id_ed25519 (generated if missing) instead of a key kept in the sandbox")
+	fs.StringVar(&f.server, "server", "hetzner", "the server: hetzner (a new Hetzner Cloud VPS), robot (a Hetzner Robot dedicated server) or static (a host you already have)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
+	}
+	if _, ok := serverVars[f.server]; !ok {
+		return f, fmt.Errorf("--server %q: use hetzner, robot or static", f.server)
 	}
 	if f.plan && f.destroy {
 		return f, errors.New("--plan and --destroy can't be combined")
@@ -78,21 +83,37 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	observe := assemble.WithObserver(p.event)
 
 	var r *assemble.Recipe
-	if getenv("HCLOUD_TOKEN") != "" {
-		fmt.Fprintf(stdout, "assemble quickstart: app %q in %s, against the real services (HCLOUD_TOKEN is set)\n", f.name, f.dir)
+	if realMode(f.server, getenv) {
+		fmt.Fprintf(stdout, "assemble quickstart: app %q in %s, against the real services (%s is set)\n", f.name, f.dir, serverVars[f.server][0].name)
 		if r, err = realRecipe(f, getenv, observe); err != nil {
 			return err
 		}
 	} else {
-		sb, err := sandbox.Start(ctx, sandbox.Options{Dir: filepath.Join(f.dir, ".sandbox"), AppDir: f.dir})
+		opts := sandbox.Options{Dir: filepath.Join(f.dir, ".sandbox"), AppDir: f.dir}
+		if f.homeKey {
+			opts.SSHKeyPath = "~/.ssh/id_ed25519"
+		}
+		sb, err := sandbox.Start(ctx, opts)
 		if err != nil {
 			return err
 		}
 		defer sb.Close()
 		fmt.Fprintf(stdout, "assemble quickstart: app %q in %s, against the sandbox (no credentials in the environment)\n", f.name, f.dir)
-		r = sb.Recipe(f.name, observe)
-		if f.homeKey {
-			r.SSHKey(sshkey.File("~/.ssh/id_ed25519"))
+		switch f.server {
+		case "hetzner":
+			r = sb.Recipe(f.name, observe)
+		case "robot":
+			p, err := sb.RobotProvider(f.name + "-dedicated")
+			if err != nil {
+				return err
+			}
+			r = sb.RecipeOn(f.name, p, server.Spec{Name: f.name + "-dedicated"}, observe)
+		case "static":
+			p, err := sb.StaticProvider()
+			if err != nil {
+				return err
+			}
+			r = sb.RecipeOn(f.name, p, server.Spec{Name: f.name + "-1"}, observe)
 		}
 	}
 

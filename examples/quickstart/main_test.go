@@ -44,4 +44,38 @@ func TestRealModeNamesMissingVariables(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "CLOUDFLARE_API_TOKEN") || strings.Contains(err.Error(), "HCLOUD_TOKEN:") {
 		t.Fatalf("err = %v", err)
 	}
+	env = map[string]string{"ROBOT_USER": "x"}
+	err = run(context.Background(), []string{"--dir", t.TempDir(), "--server", "robot"}, &bytes.Buffer{}, func(k string) string { return env[k] })
+	if err == nil || !strings.Contains(err.Error(), "ASSEMBLE_ROBOT_HOST_KEY") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestQuickstartOnRobotAndStatic(t *testing.T) {
+	for _, kind := range []string{"robot", "static"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			var first, second bytes.Buffer
+			if err := run(context.Background(), []string{"--dir", dir, "--server", kind}, &first, noEnv); err != nil {
+				t.Fatalf("%v\n%s", err, first.String())
+			}
+			if !strings.Contains(first.String(), "created   ") {
+				t.Fatalf("first run created nothing:\n%s", first.String())
+			}
+			if err := run(context.Background(), []string{"--dir", dir, "--server", kind}, &second, noEnv); err != nil {
+				t.Fatalf("%v\n%s", err, second.String())
+			}
+			sum := second.String()[strings.Index(second.String(), "summary:"):]
+			if strings.Contains(sum, "created ") || strings.Contains(sum, "updated ") {
+				t.Fatalf("second run changed something:\n%s", second.String())
+			}
+		})
+	}
+}
+
+func TestUnknownServerKind(t *testing.T) {
+	err := run(context.Background(), []string{"--dir", t.TempDir(), "--server", "aws"}, &bytes.Buffer{}, noEnv)
+	if err == nil || !strings.Contains(err.Error(), "use hetzner, robot or static") {
+		t.Fatalf("err = %v", err)
+	}
 }
