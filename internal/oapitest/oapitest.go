@@ -79,6 +79,7 @@ func load(path string) (*openapi3.T, error) {
 	if err != nil {
 		return nil, err
 	}
+	normalize(doc)
 	// Route by path alone: keep each server's base path, drop its host, so
 	// the simulator's loopback address matches.
 	for _, s := range doc.Servers {
@@ -242,4 +243,59 @@ func (r *recorder) Write(p []byte) (int, error) {
 		r.status = http.StatusOK
 	}
 	return r.body.Write(p)
+}
+
+// normalize repairs two things in the vendors' descriptions that kin-openapi
+// would otherwise hold against every error response:
+//   - status ranges keyed in lowercase ("4xx", Hetzner's), which OpenAPI
+//     spells "4XX";
+//   - `enum: [null]` on a property that isn't marked nullable (Cloudflare's
+//     error envelope says "result": null that way), which no value could
+//     then satisfy.
+func normalize(doc *openapi3.T) {
+	seen := map[*openapi3.Schema]bool{}
+	var fixSchema func(ref *openapi3.SchemaRef)
+	fixSchema = func(ref *openapi3.SchemaRef) {
+		if ref == nil || ref.Value == nil || seen[ref.Value] {
+			return
+		}
+		sc := ref.Value
+		seen[sc] = true
+		for _, e := range sc.Enum {
+			if e == nil {
+				sc.Nullable = true
+			}
+		}
+		for _, p := range sc.Properties {
+			fixSchema(p)
+		}
+		fixSchema(sc.Items)
+		fixSchema(sc.Not)
+		for _, list := range [][]*openapi3.SchemaRef{sc.AllOf, sc.AnyOf, sc.OneOf} {
+			for _, r := range list {
+				fixSchema(r)
+			}
+		}
+		if sc.AdditionalProperties.Schema != nil {
+			fixSchema(sc.AdditionalProperties.Schema)
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.Responses == nil {
+				continue
+			}
+			for key, resp := range op.Responses.Map() {
+				if up := strings.ToUpper(key); up != key && strings.HasSuffix(up, "XX") {
+					op.Responses.Delete(key)
+					op.Responses.Set(up, resp)
+				}
+				if resp.Value != nil {
+					for _, mt := range resp.Value.Content {
+						fixSchema(mt.Schema)
+					}
+				}
+			}
+		}
+	}
 }
