@@ -21,9 +21,17 @@ type Error struct {
 	Status int
 }
 
-// Error renders the code and message.
+// Error renders the code and message, and for a refused token the field
+// and the fix.
 func (e *Error) Error() string {
-	return fmt.Sprintf("hetzner %s: %s", e.Code, e.Message)
+	s := fmt.Sprintf("hetzner %s: %s", e.Code, e.Message)
+	switch e.Code {
+	case "unauthorized":
+		s += " (check hetzner.token: create an API token with read & write access in the Hetzner Cloud console, Security → API tokens)"
+	case "token_readonly":
+		s += " (hetzner.token is read-only: create one with read & write access in the Hetzner Cloud console, Security → API tokens)"
+	}
+	return s
 }
 
 // Unwrap returns the ensure sentinel for the code.
