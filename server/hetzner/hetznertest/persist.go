@@ -19,10 +19,12 @@ type snapshot struct {
 	Servers   []ServerRecord   `json:"servers"`
 	Firewalls []FirewallRecord `json:"firewalls"`
 	SSHKeys   []SSHKeyRecord   `json:"ssh_keys"`
+	Zones     []ZoneRecord     `json:"zones,omitempty"`
+	RRSets    []RRSetRecord    `json:"rrsets,omitempty"`
 }
 
-// Save writes the simulated world (servers, firewalls, SSH keys and the ID
-// and address counters) as JSON. Running actions are finished first: a
+// Save writes the simulated world (servers, firewalls, SSH keys, DNS zones
+// with their RRsets, and the ID and address counters) as JSON. Running actions are finished first: a
 // saved world is at rest. The JSON holds servers' user data, which holds
 // their host keys: keep the file private.
 func (s *Server) Save(w io.Writer) error {
@@ -42,6 +44,7 @@ func (s *Server) Save(w io.Writer) error {
 	for _, id := range sortedIDs(s.keys) {
 		snap.SSHKeys = append(snap.SSHKeys, *s.keys[id])
 	}
+	snap.Zones, snap.RRSets = s.saveZones()
 	s.mu.Unlock()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -79,6 +82,7 @@ func (s *Server) Load(r io.Reader) error {
 		c := r
 		s.keys[c.ID] = &c
 	}
+	s.loadZones(snap.Zones, snap.RRSets)
 	hooks := slices.Clone(s.hooks)
 	s.mu.Unlock()
 	var errs []error

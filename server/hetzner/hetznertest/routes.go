@@ -57,6 +57,8 @@ func (s *Server) Handler() http.Handler {
 	h("GET /v1/servers/actions/{aid}", s.getAction)
 	h("GET /v1/firewalls/actions/{aid}", s.getAction)
 
+	s.zoneRoutes(h)
+
 	h("GET /v1/server_types", s.listServerTypes)
 	h("GET /v1/server_types/{id}", s.getServerType)
 	h("GET /v1/locations", s.listLocations)

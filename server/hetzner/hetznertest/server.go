@@ -102,6 +102,7 @@ type Server struct {
 	actionTime time.Duration
 	budget     float64
 	budgetAt   time.Time
+	dns        *dnsState // zones, RRsets and DNS listeners; see zs
 }
 
 // New starts a simulator for t and stops it when t ends.
@@ -169,8 +170,10 @@ func Start(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the listener and waits for the serve loop to end.
+// Close stops the listeners (HTTP and DNS) and waits for the serve loop to
+// end.
 func (s *Server) Close() error {
+	s.closeDNS()
 	if s.hs == nil {
 		return nil
 	}
