@@ -55,7 +55,14 @@ func (e *APIError) Error() string {
 	if len(parts) == 0 {
 		parts = append(parts, http.StatusText(e.Status))
 	}
-	return fmt.Sprintf("%s: cloudflare answered %d: %s", e.Op, e.Status, strings.Join(parts, "; "))
+	s := fmt.Sprintf("%s: cloudflare answered %d: %s", e.Op, e.Status, strings.Join(parts, "; "))
+	switch e.Unwrap() {
+	case ensure.ErrUnauthorized:
+		s += " (check cloudflare.token: create an API token with Zone:Read and DNS:Edit on the zone)"
+	case ensure.ErrForbidden:
+		s += " (give cloudflare.token Zone:Read and DNS:Edit on the zone)"
+	}
+	return s
 }
 
 // Has reports whether Cloudflare sent any of codes.
