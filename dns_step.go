@@ -8,6 +8,7 @@ import (
 
 	"github.com/assemblekit/assemble/dns"
 	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/server"
 )
 
 // StepDNS is the name of the A record step; an AAAA record's step is
@@ -45,9 +46,20 @@ func (d *dnsStep) Needs() []string {
 	return nil
 }
 
-// resolve fills Owner and, from the server, Content; ok is false when the
-// address isn't known yet.
-func (d *dnsStep) resolve(out *Outputs) (spec dns.RecordSpec, ok bool, err error) {
+var _ MilestoneNeeder = (*dnsStep)(nil)
+
+// NeedsMilestones starts the record as soon as the server's address is
+// known, not when the server answers SSH.
+func (d *dnsStep) NeedsMilestones() map[string]string {
+	if d.spec.Content == "" {
+		return map[string]string{StepServer: MilestoneServerAddress}
+	}
+	return nil
+}
+
+// resolve fills Owner and, from srv, Content; ok is false when the address
+// isn't known yet.
+func (d *dnsStep) resolve(out *Outputs, srv *server.Server) (spec dns.RecordSpec, ok bool, err error) {
 	spec = d.spec
 	if spec.Owner == "" {
 		spec.Owner = d.r.name
@@ -55,27 +67,29 @@ func (d *dnsStep) resolve(out *Outputs) (spec dns.RecordSpec, ok bool, err error
 	if spec.Content != "" {
 		return spec, true, nil
 	}
-	if out.Server == nil {
+	if srv == nil {
 		return spec, false, nil
 	}
 	if d.aaaa() {
-		if !out.Server.IPv6.IsValid() {
+		if !srv.IPv6.IsValid() {
 			return spec, false, fmt.Errorf("ensure dns record %q: %w", spec.Name,
 				ensure.Invalid("dns.type", "AAAA", "the server has no IPv6 address", "drop the AAAA record or give the server IPv6"))
 		}
-		spec.Content = hostIPv6(out.Server.IPv6).String()
+		spec.Content = hostIPv6(srv.IPv6).String()
 	} else {
-		if !out.Server.IPv4.IsValid() {
+		if !srv.IPv4.IsValid() {
 			return spec, false, fmt.Errorf("ensure dns record %q: %w", spec.Name,
 				ensure.Invalid("dns.type", "A", "the server has no IPv4 address", "give the server an IPv4 address, or use an AAAA record"))
 		}
-		spec.Content = out.Server.IPv4.String()
+		spec.Content = srv.IPv4.String()
 	}
 	return spec, true, nil
 }
 
+// Ensure may run while the server step still fills in out.Server (see
+// NeedsMilestones), so it reads the copy published with the address.
 func (d *dnsStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
-	spec, ok, err := d.resolve(out)
+	spec, ok, err := d.resolve(out, out.serverAddress())
 	if err != nil {
 		return "", err
 	}
@@ -95,7 +109,7 @@ func (d *dnsStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
 }
 
 func (d *dnsStep) Plan(ctx context.Context, out *Outputs) (ensure.Changes, error) {
-	spec, ok, err := d.resolve(out)
+	spec, ok, err := d.resolve(out, out.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +120,7 @@ func (d *dnsStep) Plan(ctx context.Context, out *Outputs) (ensure.Changes, error
 }
 
 func (d *dnsStep) Destroy(ctx context.Context, out *Outputs) (ensure.Changes, error) {
-	spec, _, _ := d.resolve(out)
+	spec, _, _ := d.resolve(out, out.Server)
 	return destroyVia(ctx, d.p, spec)
 }
 

@@ -1,6 +1,7 @@
 package assemble
 
 import (
+	"maps"
 	"sync"
 	"time"
 
@@ -39,6 +40,10 @@ type Outputs struct {
 
 	mu    sync.Mutex
 	steps []StepResult
+	// addr is a copy of the server as it was when its address became
+	// known (MilestoneServerAddress): what steps started on that
+	// milestone read, while the server step still fills in Server.
+	addr *server.Server
 }
 
 // StepResult is how one step of a run ended.
@@ -56,6 +61,31 @@ func (o *Outputs) record(r StepResult) {
 	o.mu.Lock()
 	o.steps = append(o.steps, r)
 	o.mu.Unlock()
+}
+
+// setServerAddress keeps a copy of srv for the steps that start once the
+// server's address is known, unless one is kept already; it reports
+// whether it kept this one.
+func (o *Outputs) setServerAddress(srv *server.Server) bool {
+	if srv == nil {
+		return false
+	}
+	cp := *srv
+	cp.Labels = maps.Clone(srv.Labels)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.addr != nil {
+		return false
+	}
+	o.addr = &cp
+	return true
+}
+
+// serverAddress returns the copy setServerAddress kept, or nil.
+func (o *Outputs) serverAddress() *server.Server {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.addr
 }
 
 // Steps returns the results of the steps that finished, in the order they

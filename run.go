@@ -21,7 +21,21 @@ type runner struct {
 	mu      sync.Mutex
 	errs    []*StepError
 	changes map[int]ensure.Changes
+
+	// milestones[i] are the milestones of step i that other steps wait
+	// for (Ensure only); early[i] maps a step i needs to the milestone of
+	// it that is enough for i to start.
+	milestones []map[string]*milestone
+	early      []map[int]string
 }
+
+// milestone is a point inside a step that other steps can start at.
+type milestone struct {
+	once    sync.Once
+	reached chan struct{}
+}
+
+func (m *milestone) reach() { m.once.Do(func() { close(m.reached) }) }
 
 // run executes action over the recipe's steps. Steps start when what they
 // need is done (for Destroy: when what needs them is gone), at most
@@ -38,6 +52,9 @@ func (r *Recipe) run(ctx context.Context, action Action) (*Outputs, ensure.Chang
 		return nil, nil, err
 	}
 	ru := &runner{r: r, g: g, action: action, out: newOutputs(r.name), changes: map[int]ensure.Changes{}}
+	if action == ActionEnsure {
+		ru.findMilestones()
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -72,6 +89,61 @@ func (r *Recipe) run(ctx context.Context, action Action) (*Outputs, ensure.Chang
 		return ru.out, all, &RecipeError{Recipe: r.name, Action: action, Steps: []*StepError{{Step: "(recipe)", Err: context.Cause(ctx)}}}
 	}
 	return ru.out, all, nil
+}
+
+// findMilestones sets up the milestones steps wait for. A milestone named
+// for a step that isn't among the waiting step's needs is ignored.
+func (ru *runner) findMilestones() {
+	n := len(ru.g.steps)
+	ru.milestones = make([]map[string]*milestone, n)
+	ru.early = make([]map[int]string, n)
+	for i, s := range ru.g.steps {
+		mn, ok := s.(MilestoneNeeder)
+		if !ok {
+			continue
+		}
+		want := mn.NeedsMilestones()
+		for _, j := range ru.g.needs[i] {
+			name, ok := want[ru.g.steps[j].Name()]
+			if !ok {
+				continue
+			}
+			if ru.milestones[j] == nil {
+				ru.milestones[j] = map[string]*milestone{}
+			}
+			if ru.milestones[j][name] == nil {
+				ru.milestones[j][name] = &milestone{reached: make(chan struct{})}
+			}
+			if ru.early[i] == nil {
+				ru.early[i] = map[int]string{}
+			}
+			ru.early[i][j] = name
+		}
+	}
+}
+
+// reachedCh returns the channel closed when step j reaches the milestone
+// step i waits for, or nil (which never fires) when i waits for all of j.
+func (ru *runner) reachedCh(i, j int) <-chan struct{} {
+	if ru.early == nil {
+		return nil
+	}
+	name, ok := ru.early[i][j]
+	if !ok {
+		return nil
+	}
+	return ru.milestones[j][name].reached
+}
+
+// reach marks step i's milestone as reached.
+func (ru *runner) reach(i int, name string) {
+	if ru.milestones == nil {
+		return
+	}
+	if m := ru.milestones[i][name]; m != nil {
+		ru.r.logger.Debug("milestone reached", "recipe", ru.r.name, "step", ru.g.steps[i].Name(), "milestone", name)
+		m.reach()
+	}
 }
 
 func reversed(in []int) []int {
@@ -138,6 +210,9 @@ func (ru *runner) concurrent(ctx context.Context, cancel context.CancelCauseFunc
 			}
 			for _, j := range pre[i] {
 				select {
+				case <-ru.reachedCh(i, j):
+					// Started early: if j fails from here on, the run is
+					// cancelled and so is this step.
 				case <-done[j]:
 					if failed[j] {
 						skip()
@@ -175,6 +250,7 @@ func (ru *runner) exec(ctx context.Context, cancel context.CancelCauseFunc, i in
 	sctx := ensure.WithReporter(ctx, func(msg string) {
 		ru.emit(Event{Step: name, Phase: PhaseProgress, Message: msg, Elapsed: time.Since(start)})
 	})
+	sctx = context.WithValue(sctx, reachKey{}, func(m string) { ru.reach(i, m) })
 
 	var (
 		op      ensure.Op
@@ -224,6 +300,13 @@ func (ru *runner) exec(ctx context.Context, cancel context.CancelCauseFunc, i in
 	ru.mu.Lock()
 	ru.changes[i] = changes
 	ru.mu.Unlock()
+	if ru.milestones != nil {
+		// Done means every milestone is behind it (done[i] is closed
+		// right after this, too; this only saves waiters a wake-up).
+		for _, m := range ru.milestones[i] {
+			m.reach()
+		}
+	}
 	ru.out.record(StepResult{Step: name, Op: op, Elapsed: elapsed, Changes: changes})
 	ru.r.logger.Debug("step done", "recipe", ru.r.name, "action", string(ru.action), "step", name, "op", string(op), "elapsed", elapsed)
 	ru.emit(Event{Step: name, Phase: PhaseDone, Op: op, Changes: changes, Elapsed: elapsed})

@@ -49,14 +49,24 @@ func (s *serverStep) resolve(out *Outputs) server.Spec {
 	return spec
 }
 
+// Ensure converges the server. As soon as the provider reports the
+// server's address (server.ReportAddress), a copy is published and
+// MilestoneServerAddress reached, so the DNS steps start while the server
+// boots; a provider that doesn't report it reaches it by finishing.
 func (s *serverStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
-	srv, op, err := s.p.Ensure(ctx, s.resolve(out))
+	hctx := server.WithAddressHook(ctx, func(srv server.Server) {
+		if out.setServerAddress(&srv) {
+			Reach(ctx, MilestoneServerAddress)
+		}
+	})
+	srv, op, err := s.p.Ensure(hctx, s.resolve(out))
 	if err != nil {
 		return "", err
 	}
 	if srv == nil {
 		return "", fmt.Errorf("ensure server: the provider returned no server")
 	}
+	out.setServerAddress(srv)
 	out.Server = srv
 	return op, nil
 }

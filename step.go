@@ -79,3 +79,40 @@ var (
 	_ Planner   = (*StepFunc)(nil)
 	_ Destroyer = (*StepFunc)(nil)
 )
+
+// MilestoneNeeder is a Step that can start Ensure before some of the steps
+// it needs have finished: as soon as each of them reaches a milestone. The
+// DNS steps use it to write the record once the server's address is known,
+// while the server is still booting. A needed step that finishes has
+// reached all its milestones, so a step that never calls Reach only delays
+// its dependents until it is done; one that fails before reaching a
+// milestone makes them skip, as any failure does. Plan and Destroy always
+// wait for whole steps.
+//
+// A step that starts on a milestone must read only what the needed step
+// published for that milestone (never the Outputs field the needed step is
+// still filling in).
+type MilestoneNeeder interface {
+	// NeedsMilestones maps names from Needs to the milestone of that step
+	// that is enough to start.
+	NeedsMilestones() map[string]string
+}
+
+// MilestoneServerAddress is reached by the server step when the server's
+// addresses are known: right after the provider created or found it, before
+// it answers SSH (for providers that report it, see server.WithAddressHook;
+// otherwise when the step is done).
+const MilestoneServerAddress = "address"
+
+type reachKey struct{}
+
+// Reach tells the recipe that the step running Ensure with ctx has reached
+// milestone, so steps waiting for it may start. Anything the milestone
+// promises must be published before the call. Outside a step's Ensure, or
+// for a milestone no step waits for, it does nothing; reaching a milestone
+// twice is the same as once.
+func Reach(ctx context.Context, milestone string) {
+	if f, ok := ctx.Value(reachKey{}).(func(string)); ok {
+		f(milestone)
+	}
+}

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,6 +10,9 @@ import (
 	"time"
 
 	"github.com/assemblekit/assemble/builder/buildertest"
+	"github.com/assemblekit/assemble/dns"
+	"github.com/assemblekit/assemble/server/hetzner"
+	"github.com/assemblekit/assemble/server/hetzner/hetznertest"
 )
 
 // Profile is how slow the sandbox's simulated clouds are: a latency added to
@@ -111,18 +115,23 @@ func delay(d time.Duration) func(*http.Request) time.Duration {
 	}
 }
 
-// booted gives a host that was just attached the profile's SSH latency and,
-// unless it was restored from Dir, the time its SSH starts answering. The
-// create action started now, so SSH answers after Action plus Boot.
+// booted gives a host that was just attached the profile's SSH latency.
 // Callers hold s.mu.
-func (s *Sandbox) booted(ip string, h *buildertest.Host) {
+func (s *Sandbox) booted(_ string, h *buildertest.Host) {
 	h.SetLatency(s.profile.SSH)
-	if s.bootDelay > 0 {
-		if s.sshUp == nil {
-			s.sshUp = map[string]time.Time{}
-		}
-		s.sshUp[ip] = time.Now().Add(s.bootDelay)
+}
+
+// bootLater is a Hetzner boot hook, registered after the saved world is
+// loaded (those servers are up): the new server's SSH answers once its
+// create action has run and it has booted, bootDelay from now.
+func (s *Sandbox) bootLater(_ context.Context, b hetznertest.Boot) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sshUp == nil {
+		s.sshUp = map[string]time.Time{}
 	}
+	s.sshUp[b.IPv4.String()] = time.Now().Add(s.bootDelay)
+	return nil
 }
 
 // refuseUntilUp returns a "connection refused" error while the server at ip
@@ -143,4 +152,29 @@ func tcpAddr(addr string) net.Addr {
 		return nil
 	}
 	return net.TCPAddrFromAddrPort(ap)
+}
+
+// realPace converts one of a provider's real default intervals to the
+// profile's time: divided by Scale. Without a Scale it returns quick, the
+// sandbox's own pace.
+func (s *Sandbox) realPace(real, quick time.Duration) time.Duration {
+	if s.profile.Scale <= 0 {
+		return quick
+	}
+	return time.Duration(float64(real) / s.profile.Scale)
+}
+
+// hetznerPace returns the Hetzner provider's poll and SSH intervals: its
+// defaults in the profile's time, so the sandbox waits as a real run would.
+func (s *Sandbox) hetznerPace() []hetzner.Option {
+	return []hetzner.Option{
+		hetzner.WithPollInterval(s.realPace(hetzner.DefaultPollMin, pollMin), s.realPace(hetzner.DefaultPollMax, pollMax)),
+		hetzner.WithSSHBackoff(s.realPace(hetzner.DefaultSSHMin, pollMin), s.realPace(hetzner.DefaultSSHMax, pollMax)),
+	}
+}
+
+// verifyPace returns the DNS verification's first interval in the
+// profile's time.
+func (s *Sandbox) verifyPace() time.Duration {
+	return s.realPace(dns.DefaultVerifyInterval, pollMin)
 }

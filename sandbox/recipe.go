@@ -35,15 +35,14 @@ func (s *Sandbox) SSHKey() sshkey.Spec {
 func (s *Sandbox) KnownHosts() string { return filepath.Join(s.dir, "ssh", "known_hosts") }
 
 // HetznerProvider returns a Hetzner Cloud provider wired to the simulator, polling
-// and waiting at the simulator's pace.
+// and waiting at the simulator's pace (with a scaled Profile: the
+// provider's defaults in the profile's time).
 func (s *Sandbox) HetznerProvider(opts ...hetzner.Option) *hetzner.Provider {
-	base := []hetzner.Option{
+	base := append([]hetzner.Option{
 		hetzner.WithEndpoint(s.Hetzner.URL()),
 		hetzner.WithLogger(s.logger),
 		hetzner.WithDialer(s.Dial),
-		hetzner.WithPollInterval(pollMin, pollMax),
-		hetzner.WithSSHBackoff(pollMin, pollMax),
-	}
+	}, s.hetznerPace()...)
 	return hetzner.New(secret.New(s.creds.HetznerToken), append(base, opts...)...)
 }
 
@@ -56,7 +55,7 @@ func (s *Sandbox) CloudflareProvider(opts ...cloudflare.Option) *cloudflare.Prov
 		cloudflare.WithVerify(
 			dns.WithNameserverAddrs(s.Cloudflare.NameserverAddrs()),
 			dns.WithDialer(s.Dial),
-			dns.WithInterval(20*time.Millisecond),
+			dns.WithInterval(s.verifyPace()),
 		),
 	}
 	return cloudflare.New(secret.New(s.creds.CloudflareToken), append(base, opts...)...)

@@ -60,6 +60,7 @@ func (s *Sandbox) startWorld(opts Options) error {
 	if s.profile.Boot > 0 {
 		// Servers loaded above are up; new ones boot after their create.
 		s.bootDelay = actionTime + s.profile.Boot
+		s.Hetzner.OnBoot(s.bootLater)
 	}
 
 	if s.Cloudflare, err = cloudflaretest.Start(cloudflaretest.WithToken(s.creds.CloudflareToken)); err != nil {

@@ -42,6 +42,7 @@ func (p *Provider) ensure(ctx context.Context, spec server.Spec) (*server.Server
 		if d := replaceDiffs(w.srv, spec); len(d) > 0 {
 			return nil, "", &ReplaceRequiredError{Name: spec.Name, Diffs: d}
 		}
+		server.ReportAddress(ctx, toServer(w.srv, spec, p.cfg.sshPort))
 	}
 	// Everything knowable is checked; from here on, changes.
 	keyOp, err := p.ensureKey(ctx, w)
@@ -57,7 +58,9 @@ func (p *Provider) ensure(ctx context.Context, spec server.Spec) (*server.Server
 		return nil, ensure.Merge(keyOp, fwOp, srvOp), err
 	}
 	op := ensure.Merge(keyOp, fwOp, srvOp)
-	out, err := p.finish(ctx, w)
+	// A server found running and left alone needs no second read.
+	reread := srvOp != ensure.Unchanged || w.srv.Status != hcloud.ServerStatusRunning
+	out, err := p.finish(ctx, w, reread)
 	return out, op, err
 }
 
@@ -183,6 +186,7 @@ func (p *Provider) ensureServer(ctx context.Context, w *world) (ensure.Op, error
 			return "", err
 		}
 		p.debug("hetzner server created", "name", spec.Name, "id", w.srv.ID)
+		server.ReportAddress(ctx, toServer(w.srv, spec, p.cfg.sshPort))
 		acts := append([]*hcloud.Action{res.Action}, res.NextActions...)
 		if err := p.waitActions(ctx, name+" to be created", acts...); err != nil {
 			return ensure.Created, err
@@ -231,15 +235,19 @@ func (p *Provider) ensureServer(ctx context.Context, w *world) (ensure.Op, error
 	return op, nil
 }
 
-// finish waits until the server runs and SSH answers with the pinned key.
-func (p *Provider) finish(ctx context.Context, w *world) (*server.Server, error) {
+// finish waits until the server runs and SSH answers with the pinned key;
+// reread says the server may have changed since it was last read.
+func (p *Provider) finish(ctx context.Context, w *world, reread bool) (*server.Server, error) {
 	spec := w.spec
-	cur, _, err := p.api.Server.GetByID(ctx, w.srv.ID)
-	if err != nil {
-		return nil, fmt.Errorf("read server: %w", p.convert(err))
-	}
-	if cur == nil {
-		return nil, fmt.Errorf("read server %d: %w", w.srv.ID, ensure.ErrNotFound)
+	cur := w.srv
+	if reread {
+		var err error
+		if cur, _, err = p.api.Server.GetByID(ctx, w.srv.ID); err != nil {
+			return nil, fmt.Errorf("read server: %w", p.convert(err))
+		}
+		if cur == nil {
+			return nil, fmt.Errorf("read server %d: %w", w.srv.ID, ensure.ErrNotFound)
+		}
 	}
 	srv, err := p.waitRunning(ctx, cur)
 	if err != nil {

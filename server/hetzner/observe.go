@@ -10,6 +10,7 @@ import (
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/assemblekit/assemble/ensure"
 	"github.com/assemblekit/assemble/server"
@@ -30,7 +31,9 @@ type world struct {
 }
 
 // observe validates the spec against the vendor and reads everything Ensure
-// and Plan need. It sends no mutating request.
+// and Plan need. It sends no mutating request. The reads don't depend on
+// each other, so they go out together: a converged world costs one round
+// trip, not seven.
 func (p *Provider) observe(ctx context.Context, spec server.Spec) (*world, error) {
 	spec = spec.WithDefaults()
 	if err := spec.Validate(); err != nil {
@@ -40,36 +43,82 @@ func (p *Provider) observe(ctx context.Context, spec server.Spec) (*world, error
 		return nil, ensure.Invalid("hetzner.token", "", "missing", "create an API token with read & write access in the Hetzner Cloud console (Security → API tokens)")
 	}
 	w := &world{spec: spec, keyFP: ssh.FingerprintLegacyMD5(spec.SSHKey)}
-	if err := p.preflight(ctx, w); err != nil {
+	// Not errgroup.WithContext: one failed look-up must not cancel the
+	// catalog reads, whose errors are reported first.
+	var (
+		r reads
+		g errgroup.Group
+	)
+	g.Go(func() error {
+		r.loc, _, r.locErr = p.api.Location.GetByName(ctx, spec.Location)
+		return nil
+	})
+	g.Go(func() error {
+		r.stype, _, r.stypeErr = p.api.ServerType.GetByName(ctx, spec.Type)
+		return nil
+	})
+	g.Go(func() error {
+		r.images, r.imagesErr = p.api.Image.AllWithOpts(ctx, hcloud.ImageListOpts{Name: spec.Image, IncludeDeprecated: true})
+		return nil
+	})
+	g.Go(func() (err error) {
+		if w.key, _, err = p.api.SSHKey.GetByFingerprint(ctx, w.keyFP); err != nil {
+			return fmt.Errorf("look up ssh key: %w", p.convert(err))
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if w.keyByName, _, err = p.api.SSHKey.GetByName(ctx, spec.SSHKeyName); err != nil {
+			return fmt.Errorf("look up ssh key %q: %w", spec.SSHKeyName, p.convert(err))
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if w.fw, _, err = p.api.Firewall.GetByName(ctx, spec.Name); err != nil {
+			return fmt.Errorf("look up firewall %q: %w", spec.Name, p.convert(err))
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if w.srv, _, err = p.api.Server.GetByName(ctx, spec.Name); err != nil {
+			return fmt.Errorf("look up server %q: %w", spec.Name, p.convert(err))
+		}
+		return nil
+	})
+	lookErr := g.Wait()
+	// The catalog is checked first, as the reads went before: a bad spec
+	// is reported as such even when a look-up failed too.
+	if err := p.preflight(ctx, w, r); err != nil {
 		return nil, err
 	}
-	var err error
-	if w.key, _, err = p.api.SSHKey.GetByFingerprint(ctx, w.keyFP); err != nil {
-		return nil, fmt.Errorf("look up ssh key: %w", p.convert(err))
-	}
-	if w.keyByName, _, err = p.api.SSHKey.GetByName(ctx, spec.SSHKeyName); err != nil {
-		return nil, fmt.Errorf("look up ssh key %q: %w", spec.SSHKeyName, p.convert(err))
+	if lookErr != nil {
+		return nil, lookErr
 	}
 	if w.key == nil && w.keyByName != nil && w.keyByName.Fingerprint == w.keyFP {
 		w.key = w.keyByName // uploaded between the two look-ups
 	}
-	if w.fw, _, err = p.api.Firewall.GetByName(ctx, spec.Name); err != nil {
-		return nil, fmt.Errorf("look up firewall %q: %w", spec.Name, p.convert(err))
-	}
-	if w.srv, _, err = p.api.Server.GetByName(ctx, spec.Name); err != nil {
-		return nil, fmt.Errorf("look up server %q: %w", spec.Name, p.convert(err))
-	}
 	return w, nil
 }
 
+// reads are the catalog look-ups observe sends together with the rest.
+type reads struct {
+	loc       *hcloud.Location
+	locErr    error
+	stype     *hcloud.ServerType
+	stypeErr  error
+	images    []*hcloud.Image
+	imagesErr error
+}
+
 // preflight checks location, server type (and its availability there) and
-// image against the vendor's catalog. Each failure lists the valid choices.
-func (p *Provider) preflight(ctx context.Context, w *world) error {
+// image against the vendor's catalog, from the reads observe made. Each
+// failure lists the valid choices.
+func (p *Provider) preflight(ctx context.Context, w *world, r reads) error {
 	spec := w.spec
-	loc, _, err := p.api.Location.GetByName(ctx, spec.Location)
-	if err != nil {
-		return fmt.Errorf("check location: %w", p.convert(err))
+	if r.locErr != nil {
+		return fmt.Errorf("check location: %w", p.convert(r.locErr))
 	}
+	loc := r.loc
 	if loc == nil {
 		all, err := p.api.Location.All(ctx)
 		if err != nil {
@@ -82,10 +131,10 @@ func (p *Provider) preflight(ctx context.Context, w *world) error {
 		return ensure.Invalid("server.location", spec.Location, "no such location", "use one of: "+strings.Join(names, ", "))
 	}
 	w.loc = loc
-	st, _, err := p.api.ServerType.GetByName(ctx, spec.Type)
-	if err != nil {
-		return fmt.Errorf("check server type: %w", p.convert(err))
+	if r.stypeErr != nil {
+		return fmt.Errorf("check server type: %w", p.convert(r.stypeErr))
 	}
+	st := r.stype
 	if st == nil {
 		all, err := p.api.ServerType.All(ctx)
 		if err != nil {
@@ -111,9 +160,14 @@ func (p *Provider) preflight(ctx context.Context, w *world) error {
 		return ensure.Invalid("server.type", spec.Type, "not available (or deprecated) in location "+spec.Location, fix)
 	}
 	w.stype = st
-	img, _, err := p.api.Image.GetForArchitecture(ctx, spec.Image, st.Architecture)
-	if err != nil {
-		return fmt.Errorf("check image: %w", p.convert(err))
+	img := imageFor(r.images, st.Architecture)
+	if r.imagesErr != nil || img == nil {
+		// Not listed by name for this architecture (or the list failed): ask
+		// as hcloud-go does, which also takes an image ID.
+		var err error
+		if img, _, err = p.api.Image.GetForArchitecture(ctx, spec.Image, st.Architecture); err != nil {
+			return fmt.Errorf("check image: %w", p.convert(err))
+		}
 	}
 	if img == nil {
 		imgs, err := p.api.Image.AllWithOpts(ctx, hcloud.ImageListOpts{Type: []hcloud.ImageType{hcloud.ImageTypeSystem}, Architecture: []hcloud.Architecture{st.Architecture}})
@@ -130,6 +184,17 @@ func (p *Provider) preflight(ctx context.Context, w *world) error {
 		return ensure.Invalid("server.image", spec.Image, "no such image for "+string(st.Architecture)+" ("+spec.Type+")", "use one of: "+strings.Join(names, ", "))
 	}
 	w.image = img
+	return nil
+}
+
+// imageFor returns the first image of the list built for arch, as
+// hcloud-go's GetByNameAndArchitecture would.
+func imageFor(imgs []*hcloud.Image, arch hcloud.Architecture) *hcloud.Image {
+	for _, im := range imgs {
+		if im.Architecture == arch {
+			return im
+		}
+	}
 	return nil
 }
 

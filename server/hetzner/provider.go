@@ -18,6 +18,19 @@ import (
 // DefaultEndpoint is Hetzner Cloud's API.
 const DefaultEndpoint = "https://api.hetzner.cloud/v1"
 
+// The default waits. Action waits poll when the actions' progress says
+// they will be done, between DefaultPollMin and DefaultPollMax; SSH is tried
+// every DefaultSSHMin, doubling up to DefaultSSHMax. A cap of 2 s on SSH
+// notices a server that just came up within a second on average, while a
+// boot of 30 s costs about 16 attempts — under one every 2 s in all, with
+// the action wait's handful of polls.
+const (
+	DefaultPollMin = 500 * time.Millisecond
+	DefaultPollMax = 5 * time.Second
+	DefaultSSHMin  = time.Second
+	DefaultSSHMax  = 2 * time.Second
+)
+
 var (
 	_ server.Provider  = (*Provider)(nil)
 	_ server.Planner   = (*Provider)(nil)
@@ -74,8 +87,11 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.httpCli
 // discard.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
-// WithPollInterval sets how action and status waits poll: starting at min,
-// doubling up to max (defaults 500ms and 5s).
+// WithPollInterval bounds how action and status waits poll (defaults
+// DefaultPollMin and DefaultPollMax). An action wait polls when the
+// actions' reported progress says they will be done, never sooner than min
+// nor later than max; without progress, and for status waits, it starts at
+// min and backs off up to max.
 func WithPollInterval(min, max time.Duration) Option {
 	return func(c *config) { c.pollMin, c.pollMax = min, max }
 }
@@ -108,7 +124,7 @@ func WithSSHTimeout(total, attempt time.Duration) Option {
 }
 
 // WithSSHBackoff sets the pause between SSH attempts: min doubling up to
-// max (defaults 1s and 10s).
+// max (defaults DefaultSSHMin and DefaultSSHMax).
 func WithSSHBackoff(min, max time.Duration) Option {
 	return func(c *config) { c.sshMin, c.sshMax = min, max }
 }
@@ -129,16 +145,16 @@ func WithoutSSHWait() Option { return func(c *config) { c.skipSSH = true } }
 func New(token secret.Value, opts ...Option) *Provider {
 	c := config{
 		endpoint:   DefaultEndpoint,
-		pollMin:    500 * time.Millisecond,
-		pollMax:    5 * time.Second,
+		pollMin:    DefaultPollMin,
+		pollMax:    DefaultPollMax,
 		retries:    5,
 		retryBase:  time.Second,
 		rateWait:   60 * time.Second,
 		rateTries:  10,
 		sshTimeout: 5 * time.Minute,
 		sshAttempt: 10 * time.Second,
-		sshMin:     time.Second,
-		sshMax:     10 * time.Second,
+		sshMin:     DefaultSSHMin,
+		sshMax:     DefaultSSHMax,
 		sshPort:    "22",
 		now:        time.Now,
 	}

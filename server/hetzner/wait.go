@@ -3,6 +3,8 @@ package hetzner
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
@@ -10,32 +12,72 @@ import (
 	"github.com/assemblekit/assemble/ensure"
 )
 
-// waitActions waits for actions to finish, reporting progress.
+// waitActions waits for actions to finish, reporting progress. It polls
+// when the progress the actions report says the slowest will be done (see
+// nextPoll), so a 30 s create costs a handful of requests and is noticed
+// within moments of finishing.
 func (p *Provider) waitActions(ctx context.Context, what string, actions ...*hcloud.Action) error {
-	var live []*hcloud.Action
+	running := map[int64]*hcloud.Action{}
 	for _, a := range actions {
-		if a != nil {
-			live = append(live, a)
+		switch {
+		case a == nil:
+		case a.Status == hcloud.ActionStatusRunning:
+			running[a.ID] = a
+		case a.Status == hcloud.ActionStatusError:
+			return fmt.Errorf("wait for %s: %w", what, p.convert(a.Error()))
 		}
-	}
-	if len(live) == 0 {
-		return nil
 	}
 	start := time.Now()
-	err := p.api.Action.WaitForFunc(ctx, func(a *hcloud.Action) error {
-		if a.Status == hcloud.ActionStatusRunning {
-			ensure.Report(ctx, "waiting for %s: %s %d%% (%s)", what, a.Command, a.Progress, time.Since(start).Round(time.Second))
+	backoff := p.cfg.pollMin
+	for len(running) > 0 {
+		t := time.NewTimer(p.nextPoll(running, time.Since(start), &backoff))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("wait for %s: %w (actions still running: %v)", what, ctx.Err(), slices.Sorted(maps.Keys(running)))
+		case <-t.C:
 		}
-		p.debug("hetzner action", "id", a.ID, "command", a.Command, "status", a.Status, "progress", a.Progress)
-		if a.Status == hcloud.ActionStatusError {
-			return a.Error()
+		ids := slices.Sorted(maps.Keys(running))
+		updates, err := p.api.Action.AllWithOpts(ctx, hcloud.ActionListOpts{ID: ids, Sort: []string{"status", "id"}})
+		if err != nil {
+			return fmt.Errorf("wait for %s: %w", what, p.convert(err))
 		}
-		return nil
-	}, live...)
-	if err != nil {
-		return fmt.Errorf("wait for %s: %w", what, p.convert(err))
+		if len(updates) != len(ids) {
+			return fmt.Errorf("wait for %s: actions %v: %w", what, ids, ensure.ErrNotFound)
+		}
+		for _, a := range updates {
+			p.debug("hetzner action", "id", a.ID, "command", a.Command, "status", a.Status, "progress", a.Progress)
+			switch a.Status {
+			case hcloud.ActionStatusRunning:
+				running[a.ID] = a
+				ensure.Report(ctx, "waiting for %s: %s %d%% (%s)", what, a.Command, a.Progress, time.Since(start).Round(time.Second))
+			case hcloud.ActionStatusError:
+				return fmt.Errorf("wait for %s: %w", what, p.convert(a.Error()))
+			default:
+				delete(running, a.ID)
+			}
+		}
 	}
 	return nil
+}
+
+// nextPoll returns how long to wait before asking about running actions
+// again. When they report progress, it is when the slowest should be done
+// at the rate it went so far (plus 5%), kept between the poll interval's min
+// and max; without progress it backs off from min by half each time.
+func (p *Provider) nextPoll(running map[int64]*hcloud.Action, elapsed time.Duration, backoff *time.Duration) time.Duration {
+	var predicted time.Duration
+	for _, a := range running {
+		if a.Progress > 0 && a.Progress < 100 {
+			predicted = max(predicted, elapsed*time.Duration(100-a.Progress)/time.Duration(a.Progress))
+		}
+	}
+	if predicted == 0 {
+		d := *backoff
+		*backoff = min(*backoff*3/2, p.cfg.pollMax)
+		return d
+	}
+	return min(max(predicted+predicted/20, p.cfg.pollMin), p.cfg.pollMax)
 }
 
 // waitRunning polls the server until its status is running.
