@@ -1,0 +1,47 @@
+// Package hetzner is the dns.Provider for Hetzner DNS, which lives in the
+// Hetzner Cloud API as zones and RRsets (hcloud-go's ZoneClient).
+//
+// Ensure finds the zone by the longest suffix of the record name (the first
+// read also proves the token), requires it to be a primary zone, and only
+// then changes anything.
+//
+// Ownership. Hetzner groups records into RRsets (one name and type, several
+// values), so the provider marks ownership at two levels:
+//
+//   - each record (value) it makes carries the comment OwnerComment(owner);
+//     records without it are round-robin neighbours and are never changed
+//     or removed, whoever else they belong to;
+//   - an RRset it creates carries the label OwnerLabel=owner (the key
+//     server.OwnerLabel uses), so a recipe's RRsets can be found by label
+//     selector; an RRset labelled ours whose record lost its comment is
+//     still ours to fix.
+//
+// Ensure, on the RRset at the spec's name and type:
+//
+//   - no RRset: create it with our record and label — Created;
+//   - our record(s) present, or the RRset labelled ours: add our address if
+//     missing (add_records), remove our records with other addresses
+//     (remove_records), set the TTL when the RRset is labelled ours — the
+//     neighbours stay exactly as they were;
+//   - no record of ours but an unowned record with our address: used as it
+//     is — Unchanged — and never deleted by Destroy;
+//   - only unowned records with other addresses: a *ConflictError
+//     (ensure.ErrConflict), nothing changed — unless spec.Adopt, which takes
+//     over the first record not marked by another recipe (its value becomes
+//     ours, the others stay) and labels the RRset if it has no owner;
+//   - a CNAME at the name: a *ConflictError.
+//
+// Destroy removes only records with our comment (Hetzner deletes an RRset
+// left empty) and takes our label off an RRset whose neighbours remain.
+//
+// Crash safety: mutating calls go out on a client without hcloud-go's
+// retries; after any failure the provider looks again and decides again, so
+// a create whose answer was lost is found, not repeated (a 409
+// uniqueness_error means the same). 429 answers are waited out as
+// Retry-After (or RateLimit-Reset) says before anything else sees them.
+//
+// By default Ensure returns only once every nameserver in the zone's
+// authoritative_nameservers.assigned serves the address (dns.Verify);
+// WithVerify points that check at other addresses (a simulator's
+// NameserverAddrs), WithoutVerify turns it off.
+package hetzner
