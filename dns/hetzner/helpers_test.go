@@ -112,4 +112,3 @@ func values(rs hetznertest.RRSetRecord) []string {
 	}
 	return out
 }
-
