@@ -24,6 +24,7 @@ import (
 	"github.com/assemblekit/assemble/ensure"
 	"github.com/assemblekit/assemble/registry"
 	"github.com/assemblekit/assemble/sandbox"
+	"github.com/assemblekit/assemble/secrets/file"
 	"github.com/assemblekit/assemble/server"
 	"github.com/assemblekit/assemble/server/hetzner"
 	"github.com/assemblekit/assemble/server/hetzner/hetznertest"
@@ -158,9 +159,9 @@ func (w *world) recipe(name string, opts ...assemble.Option) *assemble.Recipe {
 		Storage(sb.S3Provider(s3.WithTransport(timeoutTransport())),
 			storage.BucketSpec{Name: name + "-uploads", PublicPrefixes: []string{"public/"}}).
 		Domain(sb.CloudflareProvider(cloudflare.WithRequestTimeout(reqTimeout)), dns.RecordSpec{Name: name + "." + sb.Zone()}).
-		Registry(sb.RegistrySpec(name), registry.WithTimeout(reqTimeout), registry.WithRetry(3, 20*time.Millisecond)).
-		Secrets(sb.SecretsStore()).
-		Builder(builder.Spec{Install: builder.AtBoot(), KnownHostsPath: sb.KnownHosts()}, builder.WithCommandTimeout(10*time.Second))
+		Registry(sb.RegistrySpec(name), registry.WithTimeout(reqTimeout), registry.WithRetry(3, 20*time.Millisecond), registry.WithLogger(w.logger)).
+		Secrets(file.New(sb.AppDir(), file.WithLogger(w.logger))).
+		Builder(builder.Spec{Install: builder.AtBoot(), KnownHostsPath: sb.KnownHosts()}, builder.WithCommandTimeout(10*time.Second), builder.WithLogger(w.logger))
 }
 
 // timeoutTransport is a fresh transport whose every round trip gives up
