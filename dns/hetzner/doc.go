@@ -13,16 +13,18 @@
 //     or removed, whoever else they belong to;
 //   - an RRset it creates carries the label OwnerLabel=owner (the key
 //     server.OwnerLabel uses), so a recipe's RRsets can be found by label
-//     selector; an RRset labelled ours whose record lost its comment is
-//     still ours to fix.
+//     selector, and the RRset's TTL (shared by all its records) is set only
+//     on an RRset labelled ours.
 //
 // Ensure, on the RRset at the spec's name and type:
 //
 //   - no RRset: create it with our record and label — Created;
 //   - our record(s) present, or the RRset labelled ours: add our address if
-//     missing (add_records), remove our records with other addresses
-//     (remove_records), set the TTL when the RRset is labelled ours — the
-//     neighbours stay exactly as they were;
+//     no record has it (add_records), remove our records with other
+//     addresses (remove_records), set the TTL when the RRset is labelled
+//     ours, label it if it has no owner — the neighbours stay exactly as
+//     they were (a neighbour that already has our address is used as it
+//     is);
 //   - no record of ours but an unowned record with our address: used as it
 //     is — Unchanged — and never deleted by Destroy;
 //   - only unowned records with other addresses: a *ConflictError

@@ -140,19 +140,13 @@ func decide(w want, wd world) (step, error) {
 		}
 		switch {
 		case hasOurs:
-		case len(same) > 0 && labelled && !otherOwner(same[0], w):
-			// Our RRset, our address, but the record lost its mark.
-			st.set = remark(rs.Records, same[0].Value, w)
-			st.details = append(st.details, fmt.Sprintf("mark %s as ours", same[0].Value))
 		case len(same) > 0:
-			st.foreign = true // someone else's record already has our address
+			// A record without our mark already has our address: used as
+			// it is, never re-marked without Adopt.
+			st.foreign = true
 		default:
 			st.add = []hcloud.ZoneRRSetRecord{{Value: w.Content, Comment: w.comment()}}
 			st.details = append(st.details, "add "+w.Content)
-		}
-		if st.set != nil && len(st.remove) > 0 {
-			st.set = slices.DeleteFunc(st.set, func(r hcloud.ZoneRRSetRecord) bool { return slices.Contains(st.remove, r) })
-			st.remove = nil
 		}
 		if labelled && !sameTTL(rs.TTL, w.TTL) {
 			st.ttl = true

@@ -434,3 +434,28 @@ func TestCancelledContextStops(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestStaleRecordOfOursBesideForeignRecordWithOurAddress(t *testing.T) {
+	e := newEnv(t)
+	hand := hetznertest.RRRecord{Value: "127.0.0.5", Comment: "hand-made"}
+	e.srv.AddRRSet("example.com", hetznertest.RRSetRecord{Name: "shop", Type: "A",
+		Records: []hetznertest.RRRecord{{Value: "127.0.0.4", Comment: hetzner.OwnerComment("shop")}, hand}})
+	p := e.provider()
+	_, op, err := p.Ensure(context.Background(), spec())
+	require.NoError(t, err)
+	require.Equal(t, ensure.Updated, op)
+	rs, _ := e.shop(t)
+	require.Equal(t, []hetznertest.RRRecord{hand}, rs.Records, "our stale record removed, the hand-made one kept as it was")
+	require.Equal(t, "shop", rs.Labels[hetzner.OwnerLabel])
+	mark := e.srv.Knobs().Mark()
+	_, op, err = p.Ensure(context.Background(), spec())
+	require.NoError(t, err)
+	require.Equal(t, ensure.Unchanged, op)
+	require.Empty(t, sim.MutatingOf(e.srv.Knobs().Since(mark)))
+	cs, err := p.Destroy(context.Background(), spec())
+	require.NoError(t, err)
+	require.Len(t, cs, 1, "only the label comes off")
+	require.Equal(t, ensure.Updated, cs[0].Op)
+	rs, _ = e.shop(t)
+	require.Equal(t, []hetznertest.RRRecord{hand}, rs.Records)
+}
