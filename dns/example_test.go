@@ -39,3 +39,14 @@ func ExampleVerify() {
 	// <nil>
 	// true
 }
+
+func ExampleOwnerComment() {
+	c := dns.OwnerComment("shop")
+	owner, ok := dns.CommentOwner(c)
+	fmt.Println(c, owner, ok)
+	_, ok = dns.CommentOwner("added by hand")
+	fmt.Println(ok)
+	// Output:
+	// assemble:recipe=shop shop true
+	// false
+}

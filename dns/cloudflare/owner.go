@@ -9,12 +9,9 @@ import (
 	"github.com/assemblekit/assemble/ensure"
 )
 
-// commentPrefix starts the comment that marks a record as a recipe's.
-const commentPrefix = "assemble:recipe="
-
 // OwnerComment is the record comment that marks a record as owned by the
 // recipe named owner.
-func OwnerComment(owner string) string { return commentPrefix + owner }
+func OwnerComment(owner string) string { return dns.OwnerComment(owner) }
 
 // want is the record a spec asks for, in Cloudflare's terms.
 type want struct {

@@ -16,12 +16,9 @@ import (
 // RRset; the same key server.OwnerLabel uses for servers.
 const OwnerLabel = "assemble-owner"
 
-// commentPrefix starts the record comment that marks a record as a recipe's.
-const commentPrefix = "assemble:recipe="
-
 // OwnerComment is the record comment that marks a record as owned by the
 // recipe named owner.
-func OwnerComment(owner string) string { return commentPrefix + owner }
+func OwnerComment(owner string) string { return dns.OwnerComment(owner) }
 
 // want is what a spec asks for, in Hetzner's terms.
 type want struct {
@@ -85,7 +82,7 @@ func sameTTL(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *
 
 // otherOwner reports whether a record is marked as another recipe's.
 func otherOwner(r hcloud.ZoneRRSetRecord, w want) bool {
-	return strings.HasPrefix(r.Comment, commentPrefix) && r.Comment != w.comment()
+	return strings.HasPrefix(r.Comment, dns.OwnerCommentPrefix) && r.Comment != w.comment()
 }
 
 func describe(rs []hcloud.ZoneRRSetRecord) []string {

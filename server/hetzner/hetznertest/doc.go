@@ -10,6 +10,12 @@
 // actions that finish after a configurable time, and RateLimit-* headers with
 // 429 past a configurable budget.
 //
+// For Hetzner DNS, which lives in the Cloud API too, it serves zones and
+// RRsets (with the set_records, add_records, remove_records, update_records,
+// change_ttl and change_protection actions) and answers DNS for them: each
+// zone's assigned nameserver gets an authoritative listener on loopback
+// (NameserverAddrs), with knobs for propagation delay per nameserver.
+//
 // Servers get IPv4 addresses from 127.0.1.0/24 (loopback, so nothing can
 // leave the machine even by mistake) and IPv6 networks from 2001:db8::/32
 // (documentation space, never dialled). OnBoot hooks let a test or the
