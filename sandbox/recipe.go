@@ -8,11 +8,13 @@ import (
 	"github.com/assemblekit/assemble/builder"
 	"github.com/assemblekit/assemble/dns"
 	"github.com/assemblekit/assemble/dns/cloudflare"
+	hetznerdns "github.com/assemblekit/assemble/dns/hetzner"
 	"github.com/assemblekit/assemble/registry"
 	"github.com/assemblekit/assemble/secret"
 	"github.com/assemblekit/assemble/secrets/file"
 	"github.com/assemblekit/assemble/server"
 	"github.com/assemblekit/assemble/server/hetzner"
+	"github.com/assemblekit/assemble/server/hetzner/hetznertest"
 	"github.com/assemblekit/assemble/sshkey"
 	"github.com/assemblekit/assemble/storage"
 	"github.com/assemblekit/assemble/storage/s3"
@@ -61,6 +63,42 @@ func (s *Sandbox) CloudflareProvider(opts ...cloudflare.Option) *cloudflare.Prov
 	return cloudflare.New(secret.New(s.creds.CloudflareToken), append(base, opts...)...)
 }
 
+// DNSProvider returns the DNS provider Options.DNS picks.
+func (s *Sandbox) DNSProvider() dns.Provider {
+	if s.dnsKind == "hetzner" {
+		return s.HetznerDNSProvider()
+	}
+	return s.CloudflareProvider()
+}
+
+// HetznerDNSProvider returns a Hetzner DNS provider (the Cloud API's zones
+// and RRsets) wired to the Hetzner simulator, verifying records at its
+// authoritative DNS listeners. The sandbox's zone is in both DNS simulators.
+func (s *Sandbox) HetznerDNSProvider(opts ...hetznerdns.Option) *hetznerdns.Provider {
+	s.ensureHetznerZone()
+	base := []hetznerdns.Option{
+		hetznerdns.WithEndpoint(s.Hetzner.URL()),
+		hetznerdns.WithLogger(s.logger),
+		hetznerdns.WithPollInterval(pollMin, pollMax),
+		hetznerdns.WithVerify(
+			dns.WithNameserverAddrs(s.Hetzner.NameserverAddrs()),
+			dns.WithDialer(s.Dial),
+			dns.WithInterval(20*time.Millisecond),
+		),
+	}
+	return hetznerdns.New(secret.New(s.creds.HetznerToken), append(base, opts...)...)
+}
+
+// ensureHetznerZone puts the sandbox's zone into the Hetzner simulator once.
+func (s *Sandbox) ensureHetznerZone() {
+	for _, z := range s.Hetzner.Zones() {
+		if z.Name == s.zone {
+			return
+		}
+	}
+	s.Hetzner.AddZone(hetznertest.ZoneRecord{Name: s.zone})
+}
+
 // S3Provider returns Hetzner Object Storage (fsn1) pointed at the S3
 // simulator.
 func (s *Sandbox) S3Provider(opts ...s3.Option) *s3.Provider {
@@ -100,7 +138,7 @@ func (s *Sandbox) recipe(name string, p server.Provider, spec server.Spec, insta
 		SSHKey(s.SSHKey()).
 		Server(p, spec).
 		Storage(s.S3Provider(), storage.BucketSpec{Name: name + "-uploads", PublicPrefixes: []string{"public/"}}).
-		Domain(s.CloudflareProvider(), dns.RecordSpec{Name: name + "." + s.zone}).
+		Domain(s.DNSProvider(), dns.RecordSpec{Name: name + "." + s.zone}).
 		Registry(s.RegistrySpec(name)).
 		Secrets(s.SecretsStore()).
 		Builder(builder.Spec{Install: install, KnownHostsPath: s.KnownHosts()})

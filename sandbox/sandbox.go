@@ -45,6 +45,9 @@ type Options struct {
 	// simulated hosts accept, generated when missing; default
 	// Dir/ssh/id_ed25519, never the user's ~/.ssh unless set so.
 	SSHKeyPath string
+	// DNS picks the DNS provider of Recipe and RecipeOn: "cloudflare" (the
+	// default) or "hetzner" (Hetzner DNS in the Cloud API).
+	DNS string
 	// Zone is the DNS zone the Cloudflare simulator serves; "example.com"
 	// by default.
 	Zone string
@@ -62,6 +65,7 @@ type Options struct {
 type Sandbox struct {
 	dir, appDir string
 	keyPath     string
+	dnsKind     string
 	tempDir     bool
 	zone        string
 	logger      *slog.Logger
@@ -108,6 +112,10 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 			return nil, fmt.Errorf("start sandbox: %w", err)
 		}
 		s.dir, s.tempDir = d, true
+	}
+	s.dnsKind = opts.DNS
+	if s.dnsKind != "" && s.dnsKind != "cloudflare" && s.dnsKind != "hetzner" {
+		return nil, fmt.Errorf("start sandbox: DNS %q: use cloudflare or hetzner", s.dnsKind)
 	}
 	s.keyPath = opts.SSHKeyPath
 	if s.keyPath == "" {

@@ -47,6 +47,7 @@ type flags struct {
 	destroy bool
 	homeKey bool
 	server  string
+	dns     string
 }
 
 func parse(args []string, stderr io.Writer) (flags, error) {
@@ -59,8 +60,12 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.destroy, "destroy", false, "remove everything the recipe made")
 	fs.BoolVar(&f.homeKey, "home-key", false, "use ~/.ssh/id_ed25519 (generated if missing) instead of a key kept in the sandbox")
 	fs.StringVar(&f.server, "server", "hetzner", "the server: hetzner (a new Hetzner Cloud VPS), robot (a Hetzner Robot dedicated server) or static (a host you already have)")
+	fs.StringVar(&f.dns, "dns", "cloudflare", "the DNS provider: cloudflare or hetzner (Hetzner DNS, in the Cloud API)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
+	}
+	if f.dns != "cloudflare" && f.dns != "hetzner" {
+		return f, fmt.Errorf("--dns %q: use cloudflare or hetzner", f.dns)
 	}
 	if _, ok := serverVars[f.server]; !ok {
 		return f, fmt.Errorf("--server %q: use hetzner, robot or static", f.server)
@@ -89,7 +94,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 			return err
 		}
 	} else {
-		opts := sandbox.Options{Dir: filepath.Join(f.dir, ".sandbox"), AppDir: f.dir}
+		opts := sandbox.Options{Dir: filepath.Join(f.dir, ".sandbox"), AppDir: f.dir, DNS: f.dns}
 		if f.homeKey {
 			opts.SSHKeyPath = "~/.ssh/id_ed25519"
 		}

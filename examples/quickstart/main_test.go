@@ -79,3 +79,22 @@ func TestUnknownServerKind(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestQuickstartWithHetznerDNS(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--dir", dir, "--dns", "hetzner"}, &out, noEnv); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "domain    shop.example.com → 127.0.1.") {
+		t.Fatalf("no record:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"--dir", dir, "--dns", "hetzner"}, &out, noEnv); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	sum := out.String()[strings.Index(out.String(), "summary:"):]
+	if strings.Contains(sum, "created ") || strings.Contains(sum, "updated ") {
+		t.Fatalf("second run changed something:\n%s", out.String())
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/assemblekit/assemble/builder"
 	"github.com/assemblekit/assemble/dns"
 	"github.com/assemblekit/assemble/dns/cloudflare"
+	hetznerdns "github.com/assemblekit/assemble/dns/hetzner"
 	"github.com/assemblekit/assemble/registry"
 	"github.com/assemblekit/assemble/secret"
 	"github.com/assemblekit/assemble/secrets/file"
@@ -27,8 +28,11 @@ import (
 // switch variable (HCLOUD_TOKEN, ROBOT_USER or ASSEMBLE_HOST) turns real mode
 // on; the rest are then required.
 var (
+	dnsVars = map[string][]envVar{
+		"cloudflare": {{"CLOUDFLARE_API_TOKEN", "Cloudflare token with Zone:Read and DNS:Edit"}},
+		"hetzner":    {{"HCLOUD_TOKEN", "Hetzner Cloud API token of the project holding the DNS zone"}},
+	}
 	commonVars = []envVar{
-		{"CLOUDFLARE_API_TOKEN", "Cloudflare token with Zone:Read and DNS:Edit"},
 		{"ASSEMBLE_DOMAIN", "the app's host name, e.g. shop.example.com (its zone must be in the Cloudflare account)"},
 		{"ASSEMBLE_S3_ACCESS_KEY", "Hetzner Object Storage access key"},
 		{"ASSEMBLE_S3_SECRET_KEY", "Hetzner Object Storage secret key"},
@@ -61,7 +65,13 @@ func realMode(kind string, getenv func(string) string) bool {
 // .kamal/secrets file in the app directory.
 func realRecipe(f flags, getenv func(string) string, opts ...assemble.Option) (*assemble.Recipe, error) {
 	var missing []string
-	for _, v := range append(append([]envVar(nil), serverVars[f.server]...), commonVars...) {
+	need := append(append(append([]envVar(nil), serverVars[f.server]...), dnsVars[f.dns]...), commonVars...)
+	seen := map[string]bool{}
+	for _, v := range need {
+		if seen[v.name] {
+			continue
+		}
+		seen[v.name] = true
 		if getenv(v.name) == "" {
 			missing = append(missing, fmt.Sprintf("  %s: %s", v.name, v.what))
 		}
@@ -104,13 +114,17 @@ func realRecipe(f flags, getenv func(string) string, opts ...assemble.Option) (*
 		install = builder.ConvenienceScript()
 		p = static.New(getenv("ASSEMBLE_HOST"), static.WithKnownHosts("~/.ssh/known_hosts"), static.WithSigner(key.Signer()))
 	}
+	var dnsProvider dns.Provider = cloudflare.New(secret.New(getenv("CLOUDFLARE_API_TOKEN")))
+	if f.dns == "hetzner" {
+		dnsProvider = hetznerdns.New(secret.New(getenv("HCLOUD_TOKEN")))
+	}
 	user := getenv("ASSEMBLE_REGISTRY_USER")
 	r := assemble.New(f.name, opts...).
 		SSHKey(sshkey.File(keyPath)).
 		Server(p, spec).
 		Storage(s3.Hetzner(location, secret.New(getenv("ASSEMBLE_S3_ACCESS_KEY")), secret.New(getenv("ASSEMBLE_S3_SECRET_KEY"))),
 			storage.BucketSpec{Name: f.name + "-uploads"}).
-		Domain(cloudflare.New(secret.New(getenv("CLOUDFLARE_API_TOKEN"))), dns.RecordSpec{Name: getenv("ASSEMBLE_DOMAIN")}).
+		Domain(dnsProvider, dns.RecordSpec{Name: getenv("ASSEMBLE_DOMAIN")}).
 		Registry(registry.GHCR(user, secret.New(getenv("ASSEMBLE_REGISTRY_TOKEN")), user+"/"+f.name)).
 		Secrets(file.New(f.dir)).
 		Builder(builder.Spec{Install: install, KnownHostsPath: "~/.ssh/known_hosts"})
