@@ -10,6 +10,7 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/assemblekit/assemble/dns"
+	"github.com/assemblekit/assemble/internal/hcloudx"
 	"github.com/assemblekit/assemble/secret"
 )
 
@@ -121,7 +122,7 @@ func New(token secret.Value, opts ...Option) *Provider {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	hc.Transport = &waitOut429{next: base, maxWait: c.rateWait, maxTries: c.rateTries, logger: c.logger}
+	hc.Transport = &hcloudx.RateLimitTransport{Base: base, MaxTries: c.rateTries, MaxWait: c.rateWait, Logger: c.logger}
 
 	backoff := hcloud.ExponentialBackoffWithOpts(hcloud.ExponentialBackoffOpts{Base: c.retryBase, Multiplier: 2, Cap: 30 * time.Second, Jitter: true})
 	poll := hcloud.ExponentialBackoffWithOpts(hcloud.ExponentialBackoffOpts{Base: c.pollMin, Multiplier: 1.5, Cap: c.pollMax})

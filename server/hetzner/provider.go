@@ -11,6 +11,7 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/assemblekit/assemble/internal/hcloudx"
 	"github.com/assemblekit/assemble/secret"
 	"github.com/assemblekit/assemble/server"
 )
@@ -178,8 +179,7 @@ func New(token secret.Value, opts ...Option) *Provider {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	hc.Transport = &rateLimitTransport{base: base, maxTries: c.rateTries, maxWait: c.rateWait, now: c.now,
-		log: func(msg string, args ...any) { c.logger.Debug(msg, args...) }}
+	hc.Transport = &hcloudx.RateLimitTransport{Base: base, MaxTries: c.rateTries, MaxWait: c.rateWait, Now: c.now, Logger: c.logger}
 
 	backoff := hcloud.ExponentialBackoffWithOpts(hcloud.ExponentialBackoffOpts{
 		Base: c.retryBase, Multiplier: 2, Cap: 60 * time.Second, Jitter: true,
