@@ -10,6 +10,7 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/internal/hcloudx"
 	"github.com/assemblekit/assemble/secret"
 )
 
@@ -32,29 +33,7 @@ func (e *Error) Error() string {
 }
 
 // Unwrap returns the sentinel for the code.
-func (e *Error) Unwrap() error {
-	switch e.Code {
-	case "unauthorized", "token_readonly":
-		return ensure.ErrUnauthorized
-	case "forbidden", "maintenance", "protected":
-		return ensure.ErrForbidden
-	case "resource_limit_exceeded":
-		return ensure.ErrQuota
-	case "not_found":
-		return ensure.ErrNotFound
-	case "uniqueness_error", "conflict", "locked":
-		return ensure.ErrConflict
-	case "rate_limit_exceeded":
-		return ensure.ErrRateLimited
-	case "invalid_input", "json_error":
-		return ensure.ErrInvalidSpec
-	case "incorrect_zone_mode", "resource_unavailable", "unsupported_error":
-		return ensure.ErrPrecondition
-	case "timeout":
-		return ensure.ErrTimeout
-	}
-	return ensure.ErrUnavailable
-}
+func (e *Error) Unwrap() error { return hcloudx.Sentinel(e.Code) }
 
 // TransportError is a request that got no answer (refused, reset, lost,
 // timed out): it may or may not have taken effect. It unwraps to

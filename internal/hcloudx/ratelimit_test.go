@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/assemblekit/assemble/ensure"
 )
 
 func TestDelay(t *testing.T) {
@@ -73,5 +75,17 @@ func TestTransportGivesUpOnLongWaits(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusTooManyRequests || calls.Load() != 1 {
 		t.Fatalf("status %d after %d calls", resp.StatusCode, calls.Load())
+	}
+}
+
+func TestSentinel(t *testing.T) {
+	for code, want := range map[string]error{
+		"unauthorized": ensure.ErrUnauthorized, "uniqueness_error": ensure.ErrConflict,
+		"invalid_input": ensure.ErrInvalidSpec, "rate_limit_exceeded": ensure.ErrRateLimited,
+		"server_error": ensure.ErrUnavailable, "incorrect_zone_mode": ensure.ErrPrecondition,
+	} {
+		if got := Sentinel(code); got != want {
+			t.Errorf("Sentinel(%q) = %v, want %v", code, got, want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/internal/hcloudx"
 )
 
 // Error is an error the Hetzner Cloud API answered with. It unwraps to the
@@ -35,31 +36,7 @@ func (e *Error) Error() string {
 }
 
 // Unwrap returns the ensure sentinel for the code.
-func (e *Error) Unwrap() error { return sentinelFor(e.Code) }
-
-func sentinelFor(code string) error {
-	switch code {
-	case "unauthorized", "token_readonly":
-		return ensure.ErrUnauthorized
-	case "forbidden", "maintenance", "protected":
-		return ensure.ErrForbidden
-	case "resource_limit_exceeded":
-		return ensure.ErrQuota
-	case "not_found", "firewall_resource_not_found":
-		return ensure.ErrNotFound
-	case "uniqueness_error", "conflict", "firewall_already_applied", "resource_in_use":
-		return ensure.ErrConflict
-	case "rate_limit_exceeded":
-		return ensure.ErrRateLimited
-	case "invalid_input", "json_error", "invalid_server_type":
-		return ensure.ErrInvalidSpec
-	case "resource_unavailable", "placement_error", "unsupported_error":
-		return ensure.ErrPrecondition
-	case "timeout":
-		return ensure.ErrTimeout
-	}
-	return ensure.ErrUnavailable
-}
+func (e *Error) Unwrap() error { return hcloudx.Sentinel(e.Code) }
 
 // ReplaceRequiredError says an existing server differs from the spec in a
 // way that can't be changed in place. It unwraps to ensure.ErrReplaceRequired.
