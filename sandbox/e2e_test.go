@@ -168,3 +168,34 @@ func TestDialRefusesNonLoopback(t *testing.T) {
 		require.ErrorContains(t, err, "not a loopback address", addr)
 	}
 }
+
+func TestEstimate(t *testing.T) {
+	sb := sandbox.New(t)
+	r := sb.Recipe("shop").
+		Cost("domain shop.example.com", 1.25, "EUR", "registrar invoice").
+		Cost("1Password Teams, 3 seats", 59.85, "USD", "1password.com/pricing").
+		StorageUsage(2, 1.5)
+	m := mark(sb)
+	est, err := r.Estimate(context.Background())
+	require.NoError(t, err)
+	requireNoMutation(t, sb, m)
+	require.Len(t, est.Lines, 4)
+
+	srv := est.Lines[0]
+	require.Equal(t, `server "shop-1" (cx23, fsn1)`, srv.Item)
+	require.Equal(t, "EUR", srv.Currency)
+	require.InDelta(t, 4.1531, srv.Monthly, 0.00001, "the simulator's /pricing for cx23 in fsn1, IPv4 included")
+	require.Contains(t, srv.Source, "/pricing")
+
+	bucket := est.Lines[1]
+	require.Equal(t, `bucket "shop-uploads"`, bucket.Item)
+	// Hetzner Object Storage: base price with 1 TB stored and 1 TB egress
+	// included, then per TB: 1 more TB stored, 0.5 TB more egress.
+	require.InDelta(t, 4.99+4.99*1+1.00*0.5, bucket.Monthly, 0.00001)
+	require.Contains(t, bucket.Note, "for 2 TB stored, 1.5 TB egress")
+
+	require.Equal(t, "declared: registrar invoice", est.Lines[2].Source)
+	require.InDelta(t, 4.1531+bucket.Monthly+1.25, est.Totals["EUR"], 0.00001)
+	require.InDelta(t, 59.85, est.Totals["USD"], 0.00001)
+	require.Contains(t, est.String(), "total")
+}

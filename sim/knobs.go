@@ -227,8 +227,12 @@ func (k *Knobs) Wrap(h http.Handler) http.Handler {
 // sleep waits d or until the client goes away; it reports whether the full
 // time passed.
 func sleep(r *http.Request, d time.Duration) bool {
-	// net/http notices a client that hung up only once the body is read.
-	_, _ = io.Copy(io.Discard, r.Body)
+	// net/http notices a client that hung up only once the body is read:
+	// read it, and hand the handler a copy.
+	if r.Body != nil && r.Body != http.NoBody {
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -136,3 +136,22 @@ func TestLatencyHonoursClientCancel(t *testing.T) {
 		t.Fatal("want timeout")
 	}
 }
+
+func TestLatencyKeepsTheBody(t *testing.T) {
+	k := NewKnobs(nil)
+	var got string
+	srv := httptest.NewServer(k.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = string(b)
+	})))
+	defer srv.Close()
+	k.SetLatency(time.Millisecond)
+	resp, err := http.Post(srv.URL, "text/plain", strings.NewReader("payload"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got != "payload" {
+		t.Fatalf("handler got body %q", got)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/assemblekit/assemble/sandbox"
 )
 
 func noEnv(string) string { return "" }
@@ -96,5 +98,40 @@ func TestQuickstartWithHetznerDNS(t *testing.T) {
 	sum := out.String()[strings.Index(out.String(), "summary:"):]
 	if strings.Contains(sum, "created ") || strings.Contains(sum, "updated ") {
 		t.Fatalf("second run changed something:\n%s", out.String())
+	}
+}
+
+func TestQuickstartPlanAndDestroy(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--dir", dir, "--plan"}, &out, noEnv); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), `created server "shop-1"`) {
+		t.Fatalf("plan on an empty world:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "config", "deploy.yml")); !os.IsNotExist(err) {
+		t.Fatalf("--plan wrote the Kamal config: %v", err)
+	}
+	if err := run(context.Background(), []string{"--dir", dir}, &bytes.Buffer{}, noEnv); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"--dir", dir, "--destroy"}, &out, noEnv); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{`deleted server "shop-1"`, `deleted bucket "shop-uploads"`, `deleted dns record "shop.example.com`} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("--destroy output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// The saved world holds nothing of the recipe's.
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Dir: filepath.Join(dir, ".sandbox"), AppDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if n := len(sb.Hetzner.Servers()) + len(sb.Hetzner.Firewalls()) + len(sb.Hetzner.SSHKeys()) + len(sb.S3.Buckets()) + len(sb.Cloudflare.Records(sb.Zone())); n != 0 {
+		t.Fatalf("%d resources left after --destroy", n)
 	}
 }

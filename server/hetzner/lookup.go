@@ -14,6 +14,9 @@ import (
 // HostKey. A plan uses Lookup so that the steps after the server (the DNS
 // record, the builder) can plan against it.
 func (p *Provider) Lookup(ctx context.Context, spec server.Spec) (*server.Server, error) {
+	if spec.SSHKey == nil {
+		spec.SSHKey = placeholderKey // the server's look-up doesn't depend on it
+	}
 	w, err := p.observe(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("look up server %q: %w", spec.Name, err)

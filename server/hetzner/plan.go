@@ -2,9 +2,11 @@ package hetzner
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/assemblekit/assemble/ensure"
 	"github.com/assemblekit/assemble/server"
@@ -13,16 +15,48 @@ import (
 // Plan returns the changes Ensure would make, in order, using reads only.
 // A change that needs the server replaced is listed with Replace set (Ensure
 // refuses it). Conflicts with resources that aren't the recipe's are errors.
+//
+// A spec without an SSH key is planned as if a new key will be uploaded: in a
+// recipe's plan the key doesn't exist yet when it is still to be generated.
 func (p *Provider) Plan(ctx context.Context, spec server.Spec) (ensure.Changes, error) {
+	keyUnknown := spec.SSHKey == nil
+	if keyUnknown {
+		spec.SSHKey = placeholderKey
+	}
 	w, err := p.observe(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("plan server %q: %w", spec.Name, err)
 	}
+	if keyUnknown {
+		// Whatever holds the key's name is not the key still to be made.
+		if w.keyByName != nil && !owned(w.keyByName.Labels, w.spec) {
+			return nil, fmt.Errorf("plan server %q: %w", spec.Name, &ConflictError{Kind: "ssh key", Name: w.spec.SSHKeyName, Reason: "the name is taken by a key that isn't this recipe's; set Spec.SSHKeyName to a free name"})
+		}
+		w.keyByName = nil
+	}
 	if err := w.conflicts(); err != nil {
 		return nil, fmt.Errorf("plan server %q: %w", spec.Name, err)
 	}
-	return w.changes(), nil
+	cs := w.changes()
+	if keyUnknown {
+		for i := range cs {
+			if cs[i].Kind == "ssh key" {
+				cs[i].Detail = "the recipe's key, generated when Ensure runs"
+			}
+		}
+	}
+	return cs, nil
 }
+
+// placeholderKey stands in for a login key that doesn't exist yet when
+// planning; its fingerprint matches no real key.
+var placeholderKey = func() ssh.PublicKey {
+	k, err := ssh.NewPublicKey(ed25519.PublicKey(make([]byte, ed25519.PublicKeySize)))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // conflicts returns the first reason Ensure can't proceed without touching
 // something that isn't the recipe's.
