@@ -11,8 +11,11 @@ import (
 )
 
 // Destroy deletes the bucket if, and only if, it carries the owner marker of
-// spec.Owner. A bucket that is absent, foreign, unmarked or marked by another
-// owner is left alone and reported as Unchanged. A bucket that holds objects
+// spec.Owner — or it is the bare bucket an interrupted Ensure leaves between
+// creating the bucket and writing its marker (unmarked, no object, version,
+// policy or CORS), which Ensure itself would adopt. A bucket that is absent,
+// foreign, unmarked with anything in or on it, or marked by another owner is
+// left alone and reported as Unchanged. A bucket that holds objects
 // (besides the marker) is refused with an error unwrapping to
 // ensure.ErrPrecondition, unless spec.EmptyOnDestroy, in which case every
 // object (every version, where versioning is on) and unfinished upload is
@@ -32,14 +35,15 @@ func (p *Provider) Destroy(ctx context.Context, spec storage.BucketSpec) (ensure
 		p.log.DebugContext(ctx, "s3: leaving bucket alone", "bucket", spec.Name, "why", why)
 		return ensure.Changes{{Kind: "bucket", Name: spec.Name, Op: ensure.Unchanged, Detail: why}}, nil
 	}
+	bare := !o.marked && o.empty && o.policy == "" && (o.cors == nil || len(o.cors.CORSRules) == 0)
 	switch {
 	case !o.exists:
 		return nil, nil
 	case o.foreign:
 		return leave("belongs to another account")
-	case !o.marked:
+	case !o.marked && !bare:
 		return leave("no assemble owner marker")
-	case o.owner != spec.Owner:
+	case o.marked && o.owner != spec.Owner:
 		return leave(fmt.Sprintf("owned by %q, not %q", o.owner, spec.Owner))
 	}
 	versioned := false
@@ -53,6 +57,12 @@ func (p *Provider) Destroy(ctx context.Context, spec storage.BucketSpec) (ensure
 			return fail(err)
 		}
 		o.empty = n == 0
+	}
+	if bare && !o.empty {
+		return leave("no assemble owner marker")
+	}
+	if bare {
+		p.log.DebugContext(ctx, "s3: deleting the bare, unmarked bucket an interrupted Ensure left", "bucket", spec.Name)
 	}
 	if !o.empty && !spec.EmptyOnDestroy {
 		return fail(&Error{Op: "delete bucket", Bucket: spec.Name, Code: "BucketNotEmpty", Status: 409,
