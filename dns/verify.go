@@ -19,7 +19,7 @@ import (
 // Verify defaults.
 const (
 	DefaultVerifyTimeout  = 5 * time.Minute
-	DefaultVerifyInterval = time.Second
+	DefaultVerifyInterval = 2 * time.Second
 	DefaultQueryTimeout   = 3 * time.Second
 	maxVerifyInterval     = 15 * time.Second
 )

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"net/netip"
 	"syscall"
 	"time"
@@ -90,29 +89,11 @@ func (s *Sandbox) Profile() Profile { return s.profile }
 // applyProfile sets the simulators' request latencies and DNS propagation.
 func (s *Sandbox) applyProfile() {
 	p := s.profile
-	s.Hetzner.Knobs().SetLatencyFunc(delay(p.Hetzner))
-	s.Cloudflare.Knobs().SetLatencyFunc(delay(p.Cloudflare))
+	s.Hetzner.Knobs().SetLatency(p.Hetzner)
+	s.Cloudflare.Knobs().SetLatency(p.Cloudflare)
 	s.Cloudflare.SetPropagationDelay(p.Propagation)
-	s.S3.Knobs().SetLatencyFunc(delay(p.S3))
-	s.Registry.Knobs().SetLatencyFunc(delay(p.Registry))
-}
-
-// delay returns a latency function that waits d itself, without reading the
-// request: sim.Knobs' own latency drains the request body before the
-// handler runs, which empties every POST and PUT.
-func delay(d time.Duration) func(*http.Request) time.Duration {
-	if d <= 0 {
-		return nil
-	}
-	return func(r *http.Request) time.Duration {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-		}
-		return 0
-	}
+	s.S3.Knobs().SetLatency(p.S3)
+	s.Registry.Knobs().SetLatency(p.Registry)
 }
 
 // booted gives a host that was just attached the profile's SSH latency.

@@ -56,4 +56,3 @@ func TestScaledProfile(t *testing.T) {
 	require.InDelta(t, 60.0, p.RealSeconds(2*time.Second), 1e-9)
 	require.InDelta(t, 2.0, sandbox.Profile{}.RealSeconds(2*time.Second), 1e-9)
 }
-
