@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/assemblekit/assemble/dns"
@@ -30,11 +31,24 @@ func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full bool) 
 	if err != nil {
 		return spec, zoneInfo{}, err
 	}
-	if err := p.checkToken(ctx); err != nil {
-		return spec, zoneInfo{}, err
+	// The token check and the zone look-up go out together; a refused
+	// token is reported as such even though the look-up fails too.
+	var (
+		z       zoneInfo
+		zoneErr error
+		wg      sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		z, zoneErr = p.findZone(ctx, spec.Name)
+	}()
+	tokenErr := p.checkToken(ctx)
+	wg.Wait()
+	if tokenErr != nil {
+		return spec, zoneInfo{}, tokenErr
 	}
-	z, err := p.findZone(ctx, spec.Name)
-	return spec, z, err
+	return spec, z, zoneErr
 }
 
 // look lists the records at the spec's name and sorts them out.
