@@ -271,13 +271,14 @@ func TestFaultMatrix(t *testing.T) {
 }
 
 // TestDestroyAfterFailedRun cuts a cold run with a sample of faults (every
-// lost response, every failed host command) and destroys right away,
+// failed request, every lost response, every failed or cut host command)
+// and destroys right away,
 // without a converging run first: nothing of the recipe's may be left.
 func TestDestroyAfterFailedRun(t *testing.T) {
 	ref := coldRun(t)
 	var sample []cell
 	for _, c := range cells(ref) {
-		if c.kind == sim.DropAfterCommit || (c.cmd != "" && !c.drop) {
+		if c.kind == sim.DropAfterCommit || c.kind == sim.FailBeforeCommit || c.cmd != "" {
 			sample = append(sample, c)
 		}
 	}
