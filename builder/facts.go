@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/assemblekit/assemble/internal/sshx"
 )
 
@@ -43,18 +45,36 @@ type facts struct {
 }
 
 // probe reads everything Ensure decides on. It sends no mutating command.
+// The reads don't depend on each other, so they run at once, each in its
+// own session on the one connection: a converged host costs one round trip
+// (two for a user that isn't root, whose groups and sudo are read after).
 func probe(ctx context.Context, c *sshx.Client, spec Spec, o *options) (*facts, error) {
 	run := func(cmd string) (string, error) {
 		return c.Output(ctx, cmd, sshx.WithTimeout(o.commandTimeout))
 	}
 	f := &facts{}
-	out, err := run(cmdUID)
-	if err != nil {
+	var (
+		uidOut, archOut, memOut, diskOut string
+		cronRes                          *sshx.Result
+		cronErr                          error
+		g                                errgroup.Group
+	)
+	g.Go(func() (err error) { uidOut, err = run(cmdUID); return err })
+	g.Go(func() (err error) { archOut, err = run(cmdArch); return err })
+	g.Go(func() (err error) { memOut, err = run(cmdMemInfo); return err })
+	g.Go(func() (err error) { diskOut, err = run(cmdDiskFree); return err })
+	g.Go(func() error { return f.readDocker(ctx, c, o) })
+	g.Go(func() error {
+		cronRes, cronErr = c.Run(ctx, cronReadCmd(spec), sshx.WithTimeout(o.commandTimeout))
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	uid, err := strconv.Atoi(strings.TrimSpace(out))
+
+	uid, err := strconv.Atoi(strings.TrimSpace(uidOut))
 	if err != nil {
-		return nil, fmt.Errorf("parse %q output %q: %w", cmdUID, strings.TrimSpace(out), err)
+		return nil, fmt.Errorf("parse %q output %q: %w", cmdUID, strings.TrimSpace(uidOut), err)
 	}
 	f.root = uid == 0
 	f.sudo = f.root
@@ -77,43 +97,32 @@ func probe(ctx context.Context, c *sshx.Client, spec Spec, o *options) (*facts, 
 		}
 	}
 
-	if out, err = run(cmdArch); err != nil {
+	f.arch = strings.TrimSpace(archOut)
+	if f.memory, err = parseMemTotal(memOut); err != nil {
 		return nil, err
 	}
-	f.arch = strings.TrimSpace(out)
-	if out, err = run(cmdMemInfo); err != nil {
-		return nil, err
-	}
-	if f.memory, err = parseMemTotal(out); err != nil {
-		return nil, err
-	}
-	if out, err = run(cmdDiskFree); err != nil {
-		return nil, err
-	}
-	if f.disk, err = parseDiskFree(out); err != nil {
-		return nil, err
-	}
-	if err := f.readDocker(ctx, c, o); err != nil {
+	if f.disk, err = parseDiskFree(diskOut); err != nil {
 		return nil, err
 	}
 
-	res, err := c.Run(ctx, cronReadCmd(spec), sshx.WithTimeout(o.commandTimeout))
 	var xe *sshx.ExitError
 	switch {
-	case err == nil:
-		mode, content, _ := strings.Cut(string(res.Stdout), "\n")
+	case cronErr == nil:
+		mode, content, _ := strings.Cut(string(cronRes.Stdout), "\n")
 		f.cronExists, f.cronMode, f.cronContent = true, strings.TrimSpace(mode), content
-		if len(res.Stdout) >= sshx.MaxOutput {
+		if len(cronRes.Stdout) >= sshx.MaxOutput {
 			f.cronContent = "" // too large to be ours: rewrite it
 		}
-	case errors.As(err, &xe) && xe.Code == 1:
+	case errors.As(cronErr, &xe) && xe.Code == 1:
 		// stat found no file — or found one cat could not read, which
 		// is not a file cron would run as written: rewrite it.
-		if mode, _, ok := strings.Cut(string(res.Stdout), "\n"); ok {
-			f.cronExists, f.cronMode = true, strings.TrimSpace(mode)
+		if cronRes != nil {
+			if mode, _, ok := strings.Cut(string(cronRes.Stdout), "\n"); ok {
+				f.cronExists, f.cronMode = true, strings.TrimSpace(mode)
+			}
 		}
 	default:
-		return nil, err
+		return nil, cronErr
 	}
 	return f, nil
 }
