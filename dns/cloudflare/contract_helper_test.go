@@ -34,9 +34,19 @@ func contract(t *testing.T, chk *oapitest.Checker) func(http.Handler) http.Handl
 				w.WriteHeader(rec.Code)
 				_, _ = w.Write(rec.Body.Bytes())
 			})
-			if rec.Code < 400 {
+			// Responses are checked against the description, 4xx error
+			// envelopes too (oapitest accepts its "result": null), except
+			// two the description can't describe: 429s, whose code 971 is
+			// below the minimum its schema sets for error codes, and the
+			// 5xx faults tests inject, which it doesn't list. Errors are
+			// also checked for Cloudflare's envelope by hand below.
+			if rec.Code >= 500 || rec.Code == http.StatusTooManyRequests {
+				replay.ServeHTTP(w, r)
+			} else {
 				r.Body = io.NopCloser(bytes.NewReader(body))
 				chk.Wrap(replay).ServeHTTP(w, r)
+			}
+			if rec.Code < 400 {
 				return
 			}
 			var env struct {
@@ -52,7 +62,6 @@ func contract(t *testing.T, chk *oapitest.Checker) func(http.Handler) http.Handl
 					t.Errorf("error response of %s %s: bad code in %v", r.Method, r.URL.Path, e)
 				}
 			}
-			replay.ServeHTTP(w, r)
 		})
 	}
 }

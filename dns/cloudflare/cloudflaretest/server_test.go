@@ -37,9 +37,19 @@ func checked(t *testing.T, opts ...cloudflaretest.Option) *cloudflaretest.Server
 				w.WriteHeader(rec.Code)
 				_, _ = w.Write(rec.Body.Bytes())
 			})
-			if rec.Code < 400 {
+			// Responses are checked against the description, 4xx error
+			// envelopes too (oapitest accepts its "result": null), except
+			// two the description can't describe: 429s, whose code 971 is
+			// below the minimum its schema sets for error codes, and the
+			// 5xx faults tests inject, which it doesn't list. Errors are
+			// also checked for Cloudflare's envelope by hand below.
+			if rec.Code >= 500 || rec.Code == http.StatusTooManyRequests {
+				replay.ServeHTTP(w, r)
+			} else {
 				r.Body = io.NopCloser(bytes.NewReader(body))
 				chk.Wrap(replay).ServeHTTP(w, r)
+			}
+			if rec.Code < 400 {
 				return
 			}
 			var env struct {
@@ -50,7 +60,6 @@ func checked(t *testing.T, opts ...cloudflaretest.Option) *cloudflaretest.Server
 			if json.Unmarshal(rec.Body.Bytes(), &env) != nil || env.Success || len(env.Errors) == 0 || env.Messages == nil {
 				t.Errorf("not Cloudflare's error envelope: %s", rec.Body.String())
 			}
-			replay.ServeHTTP(w, r)
 		})
 	}
 	t.Cleanup(func() {
