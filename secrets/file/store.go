@@ -148,6 +148,7 @@ func (s *Store) Put(ctx context.Context, ref secrets.Ref, v secret.Value) (ensur
 		return "", s.err("put", &ref, ensure.ErrInvalidSpec, "the value mixes single quotes with a literal \\n or \\r, which Kamal's dotenv can't read back", "store it in a password manager instead")
 	}
 	line := ref.Name + "=" + q + "\n"
+	defer lockDir(s.dir)()
 
 	// Ignore files first: a secret must never sit in a file git would add.
 	ignoreOp, err := EnsureIgnored(s.dir, s.RelPath())
