@@ -45,7 +45,7 @@ func ensureBoth(t *testing.T, a, b *assemble.Recipe) [2]error {
 // separate provider instances, against one world at once: both succeed and
 // the world holds one of each resource.
 func TestConcurrentRuns(t *testing.T) {
-	const rounds = 3
+	const rounds = 5
 	for i := range rounds {
 		t.Run("round-"+string(rune('1'+i)), func(t *testing.T) {
 			t.Parallel()
