@@ -98,11 +98,25 @@ func Ensure(ctx context.Context, spec Spec) (*Key, ensure.Op, error) {
 		return nil, "", invalid(path+".pub", "exists without its private key", "move the .pub away or restore the private key; assemble never overwrites it", nil)
 	}
 	k, err := generate(path, spec)
+	if errors.Is(err, errAppeared) {
+		// Another run generated the key at the same moment: it is complete
+		// (keys appear whole), so use it.
+		k, err := load(path, spec.Passphrase)
+		if err != nil {
+			return nil, "", err
+		}
+		op, err := ensurePub(path, k)
+		return k, op, err
+	}
 	if err != nil {
 		return nil, "", err
 	}
 	return k, ensure.Created, nil
 }
+
+// errAppeared is a key file that another writer created while generate was
+// writing it.
+var errAppeared = errors.New("the key file appeared while it was being written")
 
 // Load reads an existing private key of any type ssh supports (ed25519, RSA,
 // ECDSA; OpenSSH, PKCS#1, PKCS#8 or SEC1 PEM), unlocking it with passphrase
@@ -283,7 +297,7 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 	}
 	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return invalid(path, "appeared while assemble was writing it", "run again; assemble never overwrites a key", nil)
+			return &KeyError{Path: path, Problem: "appeared while assemble was writing it", Fix: "run again; assemble never overwrites a key", Err: errAppeared, kind: ensure.ErrConflict}
 		}
 		return invalid(path, "can't be written", "check the directory's permissions", err)
 	}

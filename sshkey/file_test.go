@@ -236,3 +236,30 @@ func TestExpandHome(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "rel/key", p)
 }
+
+// Two first runs at once: one generates the key, the other uses it.
+func TestConcurrentFirstRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "id_ed25519")
+	const n = 8
+	keys := make(chan *Key, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			k, _, err := Ensure(context.Background(), Spec{Path: path})
+			keys <- k
+			errs <- err
+		}()
+	}
+	var fp string
+	for range n {
+		require.NoError(t, <-errs)
+		k := <-keys
+		if fp == "" {
+			fp = k.Fingerprint()
+		}
+		require.Equal(t, fp, k.Fingerprint(), "runs ended with different keys")
+	}
+	disk, err := Load(path, secret.Value{})
+	require.NoError(t, err)
+	require.Equal(t, fp, disk.Fingerprint())
+}
