@@ -229,6 +229,18 @@ func ensurePub(path string, k *Key) (ensure.Op, error) {
 		k.comment = "assemble"
 	}
 	if err := writeNew(path+".pub", []byte(k.AuthorizedKey()+"\n"), 0o644); err != nil {
+		if errors.Is(err, errAppeared) {
+			// Another run wrote it meanwhile: it must be this key's.
+			pubData, err := os.ReadFile(path + ".pub")
+			if err != nil {
+				return "", invalid(path+".pub", "can't be read", "check its permissions", err)
+			}
+			pub, _, _, _, err := ssh.ParseAuthorizedKey(pubData)
+			if err != nil || !keysEqual(pub, k.PublicKey()) {
+				return "", invalid(path+".pub", "belongs to a different key than "+filepath.Base(path), "delete or move the .pub; assemble writes the right one", err)
+			}
+			return ensure.Unchanged, nil
+		}
 		return "", err
 	}
 	return ensure.Updated, nil
