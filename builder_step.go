@@ -46,6 +46,29 @@ func (r *Recipe) builderStep() *builderStep {
 
 func (b *builderStep) Name() string { return StepBuilder }
 
+// memoryFloor is the memory the builder requires of its host, in bytes; 0
+// when it only warns or doesn't check.
+func (b *builderStep) memoryFloor() int64 {
+	switch m := b.spec.MinMemory; {
+	case b.spec.WarnOnly || m < 0:
+		return 0
+	case m == 0:
+		return builder.DefaultMinMemory
+	default:
+		return m
+	}
+}
+
+// Validate checks the builder's spec (the prune schedule, the installer)
+// before anything runs.
+func (b *builderStep) Validate(context.Context) error {
+	spec := b.spec
+	if spec.Owner == "" {
+		spec.Owner = b.r.name
+	}
+	return spec.Validate()
+}
+
 func (b *builderStep) Needs() []string {
 	if b.onServer {
 		return []string{StepServer, StepSSHKey}

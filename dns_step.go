@@ -88,6 +88,19 @@ func (d *dnsStep) resolve(out *Outputs, srv *server.Server) (spec dns.RecordSpec
 
 // Ensure may run while the server step still fills in out.Server (see
 // NeedsMilestones), so it reads the copy published with the address.
+// Validate checks the record's name, type and owner (and its address, when
+// the spec gives one) before anything runs.
+func (d *dnsStep) Validate(context.Context) error {
+	spec := d.spec
+	if spec.Owner == "" {
+		spec.Owner = d.r.name
+	}
+	if spec.Content != "" {
+		return spec.Validate()
+	}
+	return spec.ValidateIdentity()
+}
+
 func (d *dnsStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
 	spec, ok, err := d.resolve(out, out.serverAddress())
 	if err != nil {

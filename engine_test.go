@@ -372,3 +372,36 @@ func TestPanicBecomesStepError(t *testing.T) {
 	_, err := r.Ensure(context.Background())
 	require.ErrorContains(t, err, "step bad: panic: nil map")
 }
+
+// validating wraps a fake step with a Validate that fails.
+type validating struct {
+	*StepFunc
+	err error
+}
+
+func (v validating) Validate(context.Context) error { return v.err }
+
+func TestPreflightRunsNothingAndListsEveryFailure(t *testing.T) {
+	tr := &trace{}
+	ev := &events{}
+	badName := ensure.Invalid("dns.name", "shop..example.com", "empty label", "remove the double dot")
+	signedOut := fmt.Errorf("check 1password: %w", ensure.ErrPrecondition)
+	r := New("shop", WithObserver(ev.observe)).
+		Add(fake(tr, "key")).
+		Add(fake(tr, "storage")).
+		Add(validating{fake(tr, "dns", "key"), badName}).
+		Add(validating{fake(tr, "secrets"), signedOut}).
+		Add(validating{fake(tr, "registry"), nil})
+	_, err := r.Ensure(context.Background())
+	var re *RecipeError
+	require.ErrorAs(t, err, &re)
+	require.Equal(t, []string{"dns", "secrets"}, re.Failed())
+	require.ErrorIs(t, err, ensure.ErrInvalidSpec)
+	require.ErrorIs(t, err, ensure.ErrPrecondition)
+	require.Empty(t, tr.get(), "a step ran although the preflight failed")
+	require.Empty(t, ev.all, "events of a run that never started")
+
+	// Plan and Destroy don't preflight: a plan shows what it can.
+	_, err = r.Plan(context.Background())
+	require.NoError(t, err)
+}

@@ -26,6 +26,10 @@ type registryStep struct {
 func (s *registryStep) Name() string    { return StepRegistry }
 func (s *registryStep) Needs() []string { return nil }
 
+// Validate checks the spec (server, image, credentials present) before
+// anything runs; the push check itself is Ensure's.
+func (s *registryStep) Validate(context.Context) error { return s.spec.Validate() }
+
 func (s *registryStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
 	login, op, err := registry.Ensure(ctx, s.spec, s.opts...)
 	if err != nil {

@@ -51,6 +51,11 @@ func (r *Recipe) run(ctx context.Context, action Action) (*Outputs, ensure.Chang
 	if err != nil {
 		return nil, nil, err
 	}
+	if action == ActionEnsure {
+		if err := r.preflight(ctx, g); err != nil {
+			return nil, nil, err
+		}
+	}
 	ru := &runner{r: r, g: g, action: action, out: newOutputs(r.name), changes: map[int]ensure.Changes{}}
 	if action == ActionEnsure {
 		ru.findMilestones()
@@ -332,3 +337,33 @@ type panicError struct {
 }
 
 func (p *panicError) Error() string { return "panic: " + slog.AnyValue(p.value).String() }
+
+// preflight runs every step's Validate at once, before anything changes,
+// and reports every failure (in the order the steps were added).
+func (r *Recipe) preflight(ctx context.Context, g *graph) error {
+	errs := make([]error, len(g.steps))
+	var wg sync.WaitGroup
+	for i, s := range g.steps {
+		v, ok := s.(Validator)
+		if !ok {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = v.Validate(ctx)
+		}()
+	}
+	wg.Wait()
+	var failed []*StepError
+	for i, err := range errs {
+		if err != nil {
+			failed = append(failed, &StepError{Step: g.steps[i].Name(), Err: err})
+		}
+	}
+	if len(failed) > 0 {
+		r.logger.Debug("preflight failed", "recipe", r.name, "steps", len(failed))
+		return &RecipeError{Recipe: r.name, Action: ActionEnsure, Steps: failed}
+	}
+	return nil
+}

@@ -100,10 +100,12 @@ func sortedSecretKeys(m map[string]secret.Value) []string {
 	return keys
 }
 
+// Validate checks the store can be used (its CLI present and signed in, its
+// token accepted) before anything runs.
+func (s *secretsStep) Validate(ctx context.Context) error { return s.store.Check(ctx) }
+
+// Ensure stores the values; the store was checked by Validate before the run.
 func (s *secretsStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
-	if err := s.store.Check(ctx); err != nil {
-		return "", err
-	}
 	vals, _ := s.values(out)
 	res := &StoredSecrets{Store: s.store, App: sortedSecretKeys(s.r.appSecrets)}
 	var ops []ensure.Op

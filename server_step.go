@@ -45,8 +45,20 @@ func (s *serverStep) resolve(out *Outputs) server.Spec {
 	}
 	if b := s.r.builderStep(); b != nil && b.onServer {
 		spec.Builder = true
+		if spec.MinMemory == 0 {
+			spec.MinMemory = b.memoryFloor()
+		}
 	}
 	return spec
+}
+
+// Validate asks the provider, when it can, whether it would refuse the spec
+// (an unknown type, too little memory for the builder), with reads only.
+func (s *serverStep) Validate(ctx context.Context) error {
+	if v, ok := s.p.(server.Validator); ok {
+		return v.Validate(ctx, s.resolve(&Outputs{}))
+	}
+	return nil
 }
 
 // Ensure converges the server. As soon as the provider reports the

@@ -45,6 +45,13 @@ func (k *keyStep) Plan(ctx context.Context, out *Outputs) (ensure.Changes, error
 	return ensure.Changes{{Kind: "ssh key", Name: name, Op: op}}, nil
 }
 
+// Validate loads an existing key read-only (permissions, passphrase, a .pub
+// that matches), so a bad key file stops the run before anything is made.
+func (k *keyStep) Validate(ctx context.Context) error {
+	_, _, err := k.src.PlanKey(ctx)
+	return err
+}
+
 // Destroy never deletes a key file: the user may use it for other things.
 func (k *keyStep) Destroy(context.Context, *Outputs) (ensure.Changes, error) { return nil, nil }
 
@@ -52,4 +59,5 @@ var (
 	_ Step      = (*keyStep)(nil)
 	_ Planner   = (*keyStep)(nil)
 	_ Destroyer = (*keyStep)(nil)
+	_ Validator = (*keyStep)(nil)
 )

@@ -34,6 +34,14 @@ type Destroyer interface {
 	Destroy(ctx context.Context, out *Outputs) (ensure.Changes, error)
 }
 
+// Validator is a Step that can check its input before anything runs:
+// Ensure calls Validate on every step that has one, all at once, before the
+// first step starts, and on any failure runs nothing. Validate uses reads
+// only (a catalog, a CLI's sign-in status) and needs no other step's output.
+type Validator interface {
+	Validate(ctx context.Context) error
+}
+
 // StepFunc adapts plain functions into a Step, for programs that add a step
 // of their own. Plan and Destroy may be nil.
 type StepFunc struct {

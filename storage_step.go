@@ -35,6 +35,9 @@ func (s *storageStep) resolve() storage.BucketSpec {
 	return spec
 }
 
+// Validate checks the bucket spec (S3's naming rules) before anything runs.
+func (s *storageStep) Validate(context.Context) error { return s.resolve().Validate() }
+
 func (s *storageStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
 	b, op, err := s.p.Ensure(ctx, s.resolve())
 	if err != nil {

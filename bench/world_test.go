@@ -63,7 +63,7 @@ func (w *world) recipe(opts ...assemble.Option) *assemble.Recipe {
 	opts = append([]assemble.Option{assemble.WithDialer(sb.Dial)}, opts...)
 	return assemble.New("shop", opts...).
 		SSHKey(sb.SSHKey()).
-		Server(sb.HetznerProvider(hetzner.WithDialer(sshDial)), server.Spec{Name: "shop-1", Type: "cx23", Location: "fsn1"}).
+		Server(sb.HetznerProvider(hetzner.WithDialer(sshDial)), server.Spec{Name: "shop-1", Type: "cx33", Location: "fsn1"}).
 		Storage(sb.S3Provider(), storage.BucketSpec{Name: "shop-uploads", PublicPrefixes: []string{"public/"}}).
 		Domain(sb.CloudflareProvider(cloudflare.WithVerify(dns.WithDialer(dnsDial))), dns.RecordSpec{Name: "shop." + sb.Zone()}).
 		Registry(sb.RegistrySpec("shop")).

@@ -155,7 +155,7 @@ func (w *world) recipe(name string, opts ...assemble.Option) *assemble.Recipe {
 		Server(sb.HetznerProvider(
 			hetzner.WithHTTPClient(&http.Client{Transport: timeoutTransport()}),
 			hetzner.WithRetry(5, 20*time.Millisecond),
-		), server.Spec{Name: name + "-1", Type: "cx23", Location: "fsn1"}).
+		), server.Spec{Name: name + "-1", Type: "cx33", Location: "fsn1"}).
 		Storage(sb.S3Provider(s3.WithTransport(timeoutTransport())),
 			storage.BucketSpec{Name: name + "-uploads", PublicPrefixes: []string{"public/"}}).
 		Domain(sb.CloudflareProvider(cloudflare.WithRequestTimeout(reqTimeout)), dns.RecordSpec{Name: name + "." + sb.Zone()}).

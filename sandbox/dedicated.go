@@ -26,6 +26,9 @@ const (
 	staticHostKeyFile = "static_host_ed25519"
 )
 
+// dedicatedMemory is what a simulated dedicated server has (an AX41: 64 GB).
+const dedicatedMemory = 64 << 30
+
 // staticIP is the address of the sandbox's "host you already have".
 var staticIP = netip.MustParseAddr("127.0.2.1")
 
@@ -59,7 +62,7 @@ func (s *Sandbox) Robot() (*robottest.Robot, error) {
 		return nil, err
 	}
 	for _, srv := range r.Servers() {
-		if err := s.attachHost(srv.Name, srv.IPv4, r.HostKey(srv.Number), "amd64", false); err != nil {
+		if err := s.attachHost(srv.Name, srv.IPv4, r.HostKey(srv.Number), "amd64", dedicatedMemory, false); err != nil {
 			r.Close()
 			return nil, err
 		}
@@ -88,7 +91,7 @@ func (s *Sandbox) RobotProvider(name string, opts ...robot.Option) (*robot.Provi
 	if number == 0 {
 		srv := r.AddServer(robottest.Server{Name: name})
 		number = srv.Number
-		if err := s.attachHost(name, srv.IPv4, r.HostKey(number), "amd64", false); err != nil {
+		if err := s.attachHost(name, srv.IPv4, r.HostKey(number), "amd64", dedicatedMemory, false); err != nil {
 			return nil, err
 		}
 	}
@@ -115,7 +118,7 @@ func (s *Sandbox) StaticProvider(opts ...static.Option) (*static.Provider, error
 		if err := s.ensureKey(); err != nil {
 			return nil, err
 		}
-		if err := s.attachHost("static", staticIP, hostKey, "amd64", false); err != nil {
+		if err := s.attachHost("static", staticIP, hostKey, "amd64", 16<<30, false); err != nil {
 			return nil, err
 		}
 	}

@@ -12,8 +12,11 @@ import (
 	"github.com/assemblekit/assemble"
 	"github.com/assemblekit/assemble/ensure"
 	"github.com/assemblekit/assemble/kamal"
+	"github.com/assemblekit/assemble/dns"
 	"github.com/assemblekit/assemble/sandbox"
+	"github.com/assemblekit/assemble/server"
 	"github.com/assemblekit/assemble/server/hetzner/hetznertest"
+	"github.com/assemblekit/assemble/storage"
 	"github.com/assemblekit/assemble/sim"
 )
 
@@ -182,9 +185,9 @@ func TestEstimate(t *testing.T) {
 	require.Len(t, est.Lines, 4)
 
 	srv := est.Lines[0]
-	require.Equal(t, `server "shop-1" (cx23, fsn1)`, srv.Item)
+	require.Equal(t, `server "shop-1" (cx33, fsn1)`, srv.Item)
 	require.Equal(t, "EUR", srv.Currency)
-	require.InDelta(t, 4.1531, srv.Monthly, 0.00001, "the simulator's /pricing for cx23 in fsn1, IPv4 included")
+	require.InDelta(t, 6.5331, srv.Monthly, 0.00001, "the simulator's /pricing for cx33 in fsn1, IPv4 included")
 	require.Contains(t, srv.Source, "/pricing")
 
 	bucket := est.Lines[1]
@@ -195,7 +198,35 @@ func TestEstimate(t *testing.T) {
 	require.Contains(t, bucket.Note, "for 2 TB stored, 1.5 TB egress")
 
 	require.Equal(t, "declared: registrar invoice", est.Lines[2].Source)
-	require.InDelta(t, 4.1531+bucket.Monthly+1.25, est.Totals["EUR"], 0.00001)
+	require.InDelta(t, 6.5331+bucket.Monthly+1.25, est.Totals["EUR"], 0.00001)
 	require.InDelta(t, 59.85, est.Totals["USD"], 0.00001)
 	require.Contains(t, est.String(), "total")
+}
+
+// Everything knowable is checked before the first change: a server type too
+// small for the builder, or a bad DNS name, stops the run with nothing made.
+func TestPreflightBeforeAnyChange(t *testing.T) {
+	sb := sandbox.New(t)
+	ctx := context.Background()
+
+	m := mark(sb)
+	_, err := sb.RecipeOn("shop", sb.HetznerProvider(), server.Spec{Name: "shop-1", Type: "cx23", Location: "fsn1"}).Ensure(ctx)
+	require.ErrorIs(t, err, ensure.ErrInvalidSpec)
+	require.ErrorContains(t, err, `invalid server.type "cx23": has 4 GB of memory`)
+	require.ErrorContains(t, err, "cx33")
+	require.NotContains(t, err.Error(), "cax", "types of another architecture suggested")
+	requireNoMutation(t, sb, m)
+	require.Empty(t, sb.S3.Buckets(), "the bucket was made before the server type was refused")
+
+	m = mark(sb)
+	r := assemble.New("shop", assemble.WithDialer(sb.Dial)).
+		SSHKey(sb.SSHKey()).
+		Server(sb.HetznerProvider(), server.Spec{Name: "shop-1", Type: "cx33", Location: "fsn1"}).
+		Storage(sb.S3Provider(), storage.BucketSpec{Name: "shop-uploads"}).
+		Domain(sb.CloudflareProvider(), dns.RecordSpec{Name: "shop..example.com"})
+	_, err = r.Ensure(ctx)
+	require.ErrorIs(t, err, ensure.ErrInvalidSpec)
+	require.ErrorContains(t, err, "dns.name")
+	requireNoMutation(t, sb, m)
+	require.Empty(t, sb.Hetzner.Servers())
 }

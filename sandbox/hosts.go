@@ -30,14 +30,18 @@ func (s *Sandbox) boot(ctx context.Context, b hetznertest.Boot) error {
 	if server.Arch(b.Arch) == "arm64" {
 		arch = "arm64"
 	}
-	return s.attachHost(b.Name, b.IPv4, ud.HostKey, arch, ud.Builder)
+	memory := int64(16 << 30)
+	if gb, ok := hetznertest.TypeMemory(b.Type); ok {
+		memory = int64(gb * (1 << 30)) // a host has what its type says
+	}
+	return s.attachHost(b.Name, b.IPv4, ud.HostKey, arch, memory, ud.Builder)
 }
 
 // attachHost starts a simulated Ubuntu host for the server at ip (dialled
-// as ip:22 through Dial): it presents hostKey, accepts the sandbox's SSH
+// as ip:22 through Dial), with memory bytes of memory: it presents hostKey, accepts the sandbox's SSH
 // key, has Docker when dockerAtBoot (or when an earlier run installed it),
 // and gets back the files an earlier run left on it.
-func (s *Sandbox) attachHost(name string, ip netip.Addr, hostKey ssh.Signer, arch string, dockerAtBoot bool) error {
+func (s *Sandbox) attachHost(name string, ip netip.Addr, hostKey ssh.Signer, arch string, memory int64, dockerAtBoot bool) error {
 	key, err := sshkey.Load(s.SSHKey().Path, s.SSHKey().Passphrase)
 	if err != nil {
 		return fmt.Errorf("load the sandbox's ssh key: %w", err)
@@ -47,7 +51,7 @@ func (s *Sandbox) attachHost(name string, ip netip.Addr, hostKey ssh.Signer, arc
 		buildertest.HostKey(hostKey),
 		buildertest.AuthorizedKeys(key.PublicKey()),
 		buildertest.Arch(arch),
-		buildertest.Memory(16 << 30),
+		buildertest.Memory(memory),
 		buildertest.DiskFree(150e9),
 	}
 	saved, hasSaved := s.savedHost[ip.String()]

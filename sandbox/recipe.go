@@ -117,11 +117,12 @@ func (s *Sandbox) RegistrySpec(repo string) registry.Spec {
 func (s *Sandbox) SecretsStore() *file.Store { return file.New(s.appDir) }
 
 // Recipe returns a recipe named name with every ingredient wired to the
-// sandbox: the SSH key, a cx23 server in fsn1 that is also the builder, a
+// sandbox: the SSH key, a cx33 server (8 GB: enough to build on) in fsn1
+// that is also the builder, a
 // bucket, the A record name.Zone(), the registry login and the file secrets
 // store.
 func (s *Sandbox) Recipe(name string, opts ...assemble.Option) *assemble.Recipe {
-	return s.recipe(name, s.HetznerProvider(), server.Spec{Name: name + "-1", Type: "cx23", Location: "fsn1"}, builder.AtBoot(), opts...)
+	return s.recipe(name, s.HetznerProvider(), server.Spec{Name: name + "-1", Type: "cx33", Location: "fsn1"}, builder.AtBoot(), opts...)
 }
 
 // RecipeOn is Recipe with another server: p is s.RobotProvider(…) (a

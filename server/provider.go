@@ -50,3 +50,12 @@ func (p Price) String() string { return p.Monthly + " " + p.Currency + "/month" 
 type Looker interface {
 	Lookup(ctx context.Context, spec Spec) (*Server, error)
 }
+
+// Validator checks, before anything is made, what the provider would refuse
+// about spec — against its catalog (types, locations, images) but not the
+// resources themselves, with reads only. The Recipe calls it for every step
+// before the first change, so a bad server type doesn't leave a bucket
+// behind.
+type Validator interface {
+	Validate(ctx context.Context, spec Spec) error
+}

@@ -40,6 +40,11 @@ type Spec struct {
 	// Builder makes the server the Docker builder too: cloud-init installs
 	// Docker and the prune cron job at boot.
 	Builder bool
+	// MinMemory is the least memory, in bytes, the server type must have;
+	// the Recipe sets it to the builder's floor when the server is also the
+	// builder, so an undersized type is refused before anything is made.
+	// Zero: no floor.
+	MinMemory int64
 	// Owner is the recipe's name; every resource created is labelled with it
 	// and only resources labelled with it are ever changed or deleted.
 	Owner string

@@ -59,7 +59,7 @@ func realMode(kind string, getenv func(string) string) bool {
 }
 
 // realRecipe builds the recipe against the real services from the
-// environment: the server (Hetzner Cloud cx23 in ASSEMBLE_LOCATION, default
+// environment: the server (Hetzner Cloud cx33 in ASSEMBLE_LOCATION, default
 // fsn1; a Robot dedicated server named --name-dedicated; or ASSEMBLE_HOST),
 // Hetzner Object Storage, Cloudflare DNS, ghcr.io, and a plain
 // .kamal/secrets file in the app directory.
@@ -94,7 +94,7 @@ func realRecipe(f flags, getenv func(string) string, opts ...assemble.Option) (*
 	case "hetzner":
 		serverType := getenv("ASSEMBLE_SERVER_TYPE")
 		if serverType == "" {
-			serverType = "cx23"
+			serverType = "cx33" // 8 GB: the floor for building on the server
 		}
 		spec.Type, spec.Location = serverType, location
 		p = hetzner.New(secret.New(getenv("HCLOUD_TOKEN")))

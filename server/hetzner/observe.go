@@ -159,6 +159,21 @@ func (p *Provider) preflight(ctx context.Context, w *world, r reads) error {
 		}
 		return ensure.Invalid("server.type", spec.Type, "not available (or deprecated) in location "+spec.Location, fix)
 	}
+	if need := spec.MinMemory; need > 0 && int64(float64(st.Memory)*(1<<30)) < need {
+		all, err := p.api.ServerType.All(ctx)
+		if err != nil {
+			return fmt.Errorf("list server types: %w", p.convert(err))
+		}
+		var big []string
+		for _, t := range all {
+			if orderable(t, spec.Location) && t.Architecture == st.Architecture && int64(float64(t.Memory)*(1<<30)) >= need {
+				big = append(big, t.Name)
+			}
+		}
+		return ensure.Invalid("server.type", spec.Type,
+			fmt.Sprintf("has %g GB of memory, and the server must have %.1f GiB (it is also the Docker builder)", st.Memory, float64(need)/(1<<30)),
+			"use one of: "+strings.Join(big, ", ")+"; or lower the builder's MinMemory")
+	}
 	w.stype = st
 	img := imageFor(r.images, st.Architecture)
 	if r.imagesErr != nil || img == nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
@@ -50,6 +51,11 @@ type Provider struct {
 	// once has no hcloud-go retries: creates and power actions, which are
 	// looked for, never repeated blindly.
 	once *hcloud.Client
+
+	// valid remembers specs Validate passed (by location, type, image and
+	// memory floor): the catalog doesn't change between runs of a recipe.
+	validMu sync.Mutex
+	valid   map[string]bool
 }
 
 type config struct {

@@ -158,6 +158,18 @@ var typeSeeds = []typeSeed{
 // PrimaryIPv4Monthly is the seeded net monthly price of a primary IPv4.
 const PrimaryIPv4Monthly = 0.50
 
+// TypeMemory returns the memory, in GB as Hetzner counts it (GiB), of the
+// seeded server type named name, and whether there is one; a harness gives
+// a simulated host that much.
+func TypeMemory(name string) (float64, bool) {
+	for _, t := range typeSeeds {
+		if t.name == name {
+			return t.mem, true
+		}
+	}
+	return 0, false
+}
+
 func locationByName(name string) (Location, bool) {
 	for _, l := range seededLocations {
 		if l.Name == name {

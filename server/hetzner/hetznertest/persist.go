@@ -72,7 +72,7 @@ func (s *Server) Load(r io.Reader) error {
 	for _, r := range snap.Servers {
 		c := cloneServer(&r)
 		s.servers[c.ID] = &c
-		boots = append(boots, Boot{ID: c.ID, Name: c.Name, IPv4: c.IPv4, IPv6: c.IPv6, UserData: c.UserData, Arch: c.Arch, Image: c.Image, Labels: c.Labels})
+		boots = append(boots, Boot{ID: c.ID, Name: c.Name, Type: c.Type, IPv4: c.IPv4, IPv6: c.IPv6, UserData: c.UserData, Arch: c.Arch, Image: c.Image, Labels: c.Labels})
 	}
 	for _, r := range snap.Firewalls {
 		c := cloneFirewall(&r)

@@ -21,8 +21,10 @@ const DefaultToken = "hetznertest-token"
 
 // Boot describes a server the simulator is booting, for OnBoot hooks.
 type Boot struct {
-	ID       int64
-	Name     string
+	ID   int64
+	Name string
+	// Type is the server type's name ("cx33"); TypeMemory gives its memory.
+	Type     string
 	IPv4     netip.Addr
 	IPv6     netip.Prefix
 	UserData string

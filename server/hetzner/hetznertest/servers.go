@@ -312,7 +312,7 @@ func (s *Server) createServerLocked(req createServerReq) (map[string]any, *Boot,
 		"server": s.renderServer(sv), "action": s.renderAction(create),
 		"next_actions": s.renderActions(next), "root_password": nil,
 	}
-	boot := &Boot{ID: sv.ID, Name: sv.Name, IPv4: sv.IPv4, IPv6: sv.IPv6, UserData: sv.UserData,
+	boot := &Boot{ID: sv.ID, Name: sv.Name, Type: sv.Type, IPv4: sv.IPv4, IPv6: sv.IPv6, UserData: sv.UserData,
 		Arch: sv.Arch, Image: sv.Image, Labels: maps.Clone(sv.Labels), createAction: create.ID}
 	return body, boot, nil
 }
