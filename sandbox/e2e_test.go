@@ -10,14 +10,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/assemblekit/assemble"
+	"github.com/assemblekit/assemble/dns"
 	"github.com/assemblekit/assemble/ensure"
 	"github.com/assemblekit/assemble/kamal"
-	"github.com/assemblekit/assemble/dns"
 	"github.com/assemblekit/assemble/sandbox"
 	"github.com/assemblekit/assemble/server"
 	"github.com/assemblekit/assemble/server/hetzner/hetznertest"
-	"github.com/assemblekit/assemble/storage"
 	"github.com/assemblekit/assemble/sim"
+	"github.com/assemblekit/assemble/storage"
 )
 
 // marks remembers a position in every simulator's request log.
