@@ -20,7 +20,7 @@ func userHint(host string) string {
 	case host == DockerHubServer:
 		return "your Docker Hub user"
 	}
-	return "the registry user"
+	return "the user the registry's login accepts, e.g. from its htpasswd file"
 }
 
 func passwordHint(host string) string {
