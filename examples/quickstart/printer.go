@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/assemblekit/assemble"
@@ -48,13 +49,18 @@ func (p *printer) event(e assemble.Event) {
 	case assemble.PhaseStarted:
 		p.line("  … %-10s %s", e.Step, e.Action)
 	case assemble.PhaseProgress:
+		msg := e.Message
+		if !strings.HasSuffix(msg, ")") {
+			// Providers that don't say how long they have waited.
+			msg += " (" + e.Elapsed.Round(100*time.Millisecond).String() + ")"
+		}
 		if p.tty {
 			p.spin++
-			fmt.Fprintf(p.w, "\r\033[K  %s %-10s %s (%s)", frames[p.spin%len(frames)], e.Step, e.Message, e.Elapsed.Round(time.Second))
+			fmt.Fprintf(p.w, "\r\033[K  %s %-10s %s", frames[p.spin%len(frames)], e.Step, msg)
 			p.spinning = true
 			return
 		}
-		p.line("  ⋯ %-10s %s (%s)", e.Step, e.Message, e.Elapsed.Round(100*time.Millisecond))
+		p.line("  ⋯ %-10s %s", e.Step, msg)
 	case assemble.PhaseDone:
 		p.line("  ✓ %-10s %s (%s)", e.Step, e.Op, e.Elapsed.Round(time.Millisecond))
 	case assemble.PhaseFailed:
