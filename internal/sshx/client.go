@@ -28,6 +28,13 @@ type Client struct {
 // Dial connects to cfg.Addr, verifies the host key and authenticates. A host
 // key that doesn't verify fails with a *HostKeyError before any session is
 // opened. ctx bounds the TCP connect and the handshake.
+//
+// With a pinned HostKey, Dial asks the host for that key's algorithm. With a
+// HostKeyCallback that refuses a key whose type it has nothing recorded for
+// (KnownHosts, TrustOnFirstUse, a knownhosts callback), Dial reconnects once,
+// asking only for the recorded key types in OpenSSH's order, so a host with
+// ed25519, ECDSA and RSA keys is verified against whichever of them is
+// known. A key of a recorded type that differs is refused at once.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("dial %s: %w", cfg.Addr, err)
@@ -39,7 +46,6 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		dial = d.DialContext
 	}
 
-	var seen ssh.PublicKey
 	check := cfg.HostKeyCallback
 	if check == nil {
 		check = Pinned(cfg.HostKey)
@@ -51,10 +57,62 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Agent != nil {
 		auth = append(auth, ssh.PublicKeysCallback(cfg.Agent.Signers))
 	}
+	var algos []string
+	if cfg.HostKey != nil && cfg.HostKeyCallback == nil {
+		// Ask for the pinned key's algorithm first, so a host with several
+		// keys presents the one we know.
+		algos = hostKeyAlgorithms(cfg.HostKey)
+	}
+
+	start := time.Now()
+	conn, seen, err := handshake(ctx, cfg, dial, check, auth, algos)
+	if algos == nil && err != nil {
+		// The host offered a key of a type nothing is recorded for (Go asks
+		// for ECDSA and RSA before ed25519): reconnect once asking only for
+		// the recorded types, as OpenSSH orders them from known_hosts.
+		if retry := retryAlgorithms(err, seen); retry != nil {
+			log.Debug("ssh host key of unknown type, reconnecting", "addr", cfg.Addr,
+				"presented", seen.Type(), "host_key_algorithms", retry)
+			first := err
+			conn, seen, err = handshake(ctx, cfg, dial, check, auth, retry)
+			var ne *ssh.AlgorithmNegotiationError
+			if errors.As(err, &ne) {
+				// The host has no key of any recorded type: the first
+				// refusal is the truthful one.
+				err = first
+			}
+		}
+	}
+	if err != nil {
+		var he *HostKeyError
+		if errors.As(err, &he) {
+			log.Debug("ssh host key refused", "addr", cfg.Addr, "want", he.Want, "got", he.Got)
+			return nil, he
+		}
+		return nil, err
+	}
+	log.Debug("ssh connected", "addr", cfg.Addr, "user", cfg.User, "host_key", ssh.FingerprintSHA256(seen), "elapsed", time.Since(start))
+	return &Client{
+		addr:    cfg.Addr,
+		user:    cfg.User,
+		conn:    conn,
+		log:     log,
+		hostKey: seen,
+	}, nil
+}
+
+// handshake dials once and runs the SSH handshake with host-key algorithms
+// algos (Go's default order when nil). It returns the key the host presented
+// even when the handshake failed, so that Dial can decide to retry.
+func handshake(ctx context.Context, cfg Config, dial func(context.Context, string, string) (net.Conn, error),
+	check ssh.HostKeyCallback, auth []ssh.AuthMethod, algos []string) (*ssh.Client, ssh.PublicKey, error) {
+	var presented ssh.PublicKey
 	sc := &ssh.ClientConfig{
-		User: cfg.User,
-		Auth: auth,
+		User:              cfg.User,
+		Auth:              auth,
+		HostKeyAlgorithms: algos,
 		HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+			presented = key
 			if err := check(hostname, remote, key); err != nil {
 				var he *HostKeyError
 				if errors.As(err, &he) && he.Addr == "" {
@@ -62,20 +120,12 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 				}
 				return err
 			}
-			seen = key
 			return nil
 		},
 	}
-	if cfg.HostKey != nil && cfg.HostKeyCallback == nil {
-		// Ask for the pinned key's algorithm first, so a host with several
-		// keys presents the one we know.
-		sc.HostKeyAlgorithms = hostKeyAlgorithms(cfg.HostKey)
-	}
-
-	start := time.Now()
 	conn, err := dial(ctx, "tcp", cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", cfg.Addr, err)
+		return nil, nil, fmt.Errorf("dial %s: %w", cfg.Addr, err)
 	}
 	// NewClientConn takes no context: a deadline bounds it, and a
 	// cancelled ctx closes the socket under it.
@@ -88,35 +138,18 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		if err == nil {
 			_ = c.Close()
 		}
-		return nil, fmt.Errorf("dial %s: %w", cfg.Addr, context.Cause(ctx))
+		return nil, presented, fmt.Errorf("dial %s: %w", cfg.Addr, context.Cause(ctx))
 	}
 	if err != nil {
 		_ = conn.Close()
 		var he *HostKeyError
 		if errors.As(err, &he) {
-			log.Debug("ssh host key refused", "addr", cfg.Addr, "want", he.Want, "got", he.Got)
-			return nil, he
+			return nil, presented, err
 		}
-		return nil, fmt.Errorf("dial %s as %s: %w", cfg.Addr, cfg.User, err)
+		return nil, presented, fmt.Errorf("dial %s as %s: %w", cfg.Addr, cfg.User, err)
 	}
 	_ = conn.SetDeadline(time.Time{})
-	log.Debug("ssh connected", "addr", cfg.Addr, "user", cfg.User, "host_key", ssh.FingerprintSHA256(seen), "elapsed", time.Since(start))
-	return &Client{
-		addr:    cfg.Addr,
-		user:    cfg.User,
-		conn:    ssh.NewClient(c, chans, reqs),
-		log:     log,
-		hostKey: seen,
-	}, nil
-}
-
-func hostKeyAlgorithms(k ssh.PublicKey) []string {
-	switch k.Type() {
-	case ssh.KeyAlgoRSA:
-		return []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
-	default:
-		return []string{k.Type()}
-	}
+	return ssh.NewClient(c, chans, reqs), presented, nil
 }
 
 // Addr returns the host:port the client is connected to.

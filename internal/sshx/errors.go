@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/assemblekit/assemble/ensure"
 )
 
@@ -24,6 +26,10 @@ type HostKeyError struct {
 	Addr string
 	Want string
 	Got  string
+
+	// known are the keys recorded for the host (all types), so that Dial
+	// can ask a host with several keys for one of them.
+	known []ssh.PublicKey
 }
 
 func (e *HostKeyError) Error() string {

@@ -17,12 +17,15 @@ func Pinned(key ssh.PublicKey) ssh.HostKeyCallback {
 		if bytes.Equal(got.Marshal(), want) {
 			return nil
 		}
-		return &HostKeyError{Addr: hostname, Want: ssh.FingerprintSHA256(key), Got: ssh.FingerprintSHA256(got)}
+		return &HostKeyError{Addr: hostname, Want: ssh.FingerprintSHA256(key), Got: ssh.FingerprintSHA256(got), known: []ssh.PublicKey{key}}
 	}
 }
 
 // KnownHosts returns a callback that checks keys against OpenSSH known_hosts
-// files. A mismatch or an unknown host fails with a *HostKeyError.
+// files (plain, [host]:port and hashed entries). A mismatch or an unknown
+// host fails with a *HostKeyError. A host with several host keys may first
+// present one of a type the files don't list; Dial then reconnects once,
+// asking only for the listed types, as OpenSSH does.
 func KnownHosts(files ...string) (ssh.HostKeyCallback, error) {
 	cb, err := knownhosts.New(files...)
 	if err != nil {
@@ -33,8 +36,14 @@ func KnownHosts(files ...string) (ssh.HostKeyCallback, error) {
 		var ke *knownhosts.KeyError
 		if errors.As(err, &ke) {
 			he := &HostKeyError{Addr: hostname, Got: ssh.FingerprintSHA256(key)}
-			if len(ke.Want) > 0 {
-				he.Want = ssh.FingerprintSHA256(ke.Want[0].Key)
+			// Name the known key of the presented type, else the first.
+			sameType := false
+			for i, w := range ke.Want {
+				he.known = append(he.known, w.Key)
+				if i == 0 || (!sameType && w.Key.Type() == key.Type()) {
+					he.Want = ssh.FingerprintSHA256(w.Key)
+					sameType = w.Key.Type() == key.Type()
+				}
 			}
 			return he
 		}
