@@ -2,10 +2,12 @@ package e2e_test
 
 import (
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/assemblekit/assemble/ensure"
 	"github.com/assemblekit/assemble/registry"
 	"github.com/assemblekit/assemble/secret"
+	"github.com/assemblekit/assemble/secrets"
 	"github.com/assemblekit/assemble/secrets/file"
 	"github.com/assemblekit/assemble/secrets/onepassword"
 	"github.com/assemblekit/assemble/secrets/secretstest"
@@ -355,4 +358,387 @@ func TestBadInput(t *testing.T) {
 	})
 	t.Logf("bad input catalogue: %d cases", ran)
 	require.GreaterOrEqual(t, ran, 40)
+}
+
+// fullParts is every ingredient of the sandbox's full recipe (key, cx33
+// server that is also the builder, bucket, Cloudflare record, registry,
+// secrets store, builder), each held as a value a case can make bad.
+type fullParts struct {
+	name     string
+	key      sshkey.Spec
+	hz       *hetzner.Provider
+	server   server.Spec
+	s3       *s3.Provider
+	bucket   storage.BucketSpec
+	cf       *cloudflare.Provider
+	record   dns.RecordSpec
+	registry registry.Spec
+	store    secrets.Provider
+	secrets  map[string]secret.Value
+	builder  builder.Spec
+}
+
+// fullDefaults is the good full recipe, built the way world.recipe builds
+// it: the sandbox's providers with a per-request timeout and quick retries.
+func fullDefaults(w *world) *fullParts {
+	sb := w.sb
+	return &fullParts{
+		name: recipeName,
+		key:  sb.SSHKey(),
+		hz: sb.HetznerProvider(
+			hetzner.WithHTTPClient(&http.Client{Transport: timeoutTransport()}),
+			hetzner.WithRetry(5, 20*time.Millisecond),
+		),
+		server:   server.Spec{Name: recipeName + "-1", Type: "cx33", Location: "fsn1"},
+		s3:       sb.S3Provider(s3.WithTransport(timeoutTransport())),
+		bucket:   storage.BucketSpec{Name: recipeName + "-uploads", PublicPrefixes: []string{"public/"}},
+		cf:       sb.CloudflareProvider(cloudflare.WithRequestTimeout(reqTimeout)),
+		record:   dns.RecordSpec{Name: recipeName + "." + sb.Zone()},
+		registry: sb.RegistrySpec(recipeName),
+		store:    file.New(sb.AppDir(), file.WithLogger(w.logger)),
+		secrets:  map[string]secret.Value{"DB_PASSWORD": secret.New("db-pass-e2e")},
+		builder:  builder.Spec{Install: builder.AtBoot(), KnownHostsPath: sb.KnownHosts()},
+	}
+}
+
+// recipe assembles the full recipe from the parts.
+func (p *fullParts) recipe(w *world) *assemble.Recipe {
+	r := assemble.New(p.name, assemble.WithLogger(w.logger), assemble.WithDialer(w.sb.Dial)).
+		SSHKey(p.key).
+		Server(p.hz, p.server).
+		Storage(p.s3, p.bucket).
+		Domain(p.cf, p.record).
+		Registry(p.registry, registry.WithTimeout(reqTimeout), registry.WithRetry(3, 20*time.Millisecond), registry.WithLogger(w.logger)).
+		Secrets(p.store).
+		Builder(p.builder, builder.WithCommandTimeout(10*time.Second), builder.WithLogger(w.logger))
+	for name, v := range p.secrets {
+		r = r.Secret(name, v)
+	}
+	return r
+}
+
+// hetznerWithToken is the sandbox's Hetzner Cloud with another token.
+func hetznerWithToken(w *world, token string) *hetzner.Provider {
+	return hetzner.New(secret.New(token), hetzner.WithEndpoint(w.sb.Hetzner.URL()), hetzner.WithDialer(w.sb.Dial), hetzner.WithRetry(1, 0))
+}
+
+// cloudflareWithToken is the sandbox's Cloudflare with another token.
+func cloudflareWithToken(w *world, token string) *cloudflare.Provider {
+	return cloudflare.New(secret.New(token), cloudflare.WithBaseURL(w.sb.Cloudflare.URL()), cloudflare.WithoutVerify(), cloudflare.WithMaxRetries(0))
+}
+
+// s3WithKeys is the sandbox's S3 with other keys (or location).
+func s3WithKeys(w *world, location, access, secretKey string) *s3.Provider {
+	return s3.Hetzner(location, secret.New(access), secret.New(secretKey), s3.WithEndpoint(w.sb.S3.URL()), s3.WithInsecure(), s3.WithMaxRetries(-1))
+}
+
+// fullCase is one bad ingredient in the full recipe: edit makes exactly
+// one part bad (cli, when set, is the fake password-manager CLI the case
+// scripted, whose calls are checked too).
+type fullCase struct {
+	name       string
+	want       error
+	field, fix string
+	edit       func(t *testing.T, w *world, p *fullParts) *secretstest.CLIs
+}
+
+// fullOnePassword puts a 1Password store scripted by script into p.
+func fullOnePassword(t *testing.T, p *fullParts, account string, script func(c *secretstest.CLIs)) *secretstest.CLIs {
+	c := secretstest.NewCLIs(t)
+	if script != nil {
+		script(c)
+	}
+	p.store = onepassword.New(account, "Deploy", onepassword.WithBinary(c.Path("op")))
+	return c
+}
+
+// writeFullKey writes a private key file with mode into a fresh directory.
+func writeFullKey(t *testing.T, content []byte, mode os.FileMode) string {
+	p := filepath.Join(t.TempDir(), "id_ed25519")
+	require.NoError(t, os.WriteFile(p, content, mode))
+	require.NoError(t, os.Chmod(p, mode))
+	return p
+}
+
+// freshKey returns a newly generated private key's PEM.
+func freshKey(t *testing.T, passphrase string) []byte {
+	p := filepath.Join(t.TempDir(), "id")
+	_, _, err := sshkey.Spec{Path: p, Passphrase: secret.New(passphrase)}.EnsureKey(runCtx(t))
+	require.NoError(t, err)
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	return b
+}
+
+func fullCases() []fullCase {
+	edit := func(f func(w *world, p *fullParts)) func(*testing.T, *world, *fullParts) *secretstest.CLIs {
+		return func(_ *testing.T, w *world, p *fullParts) *secretstest.CLIs { f(w, p); return nil }
+	}
+	srv := func(f func(s *server.Spec)) func(*testing.T, *world, *fullParts) *secretstest.CLIs {
+		return edit(func(_ *world, p *fullParts) { f(&p.server) })
+	}
+	rec := func(f func(s *dns.RecordSpec)) func(*testing.T, *world, *fullParts) *secretstest.CLIs {
+		return edit(func(_ *world, p *fullParts) { f(&p.record) })
+	}
+	bkt := func(f func(s *storage.BucketSpec)) func(*testing.T, *world, *fullParts) *secretstest.CLIs {
+		return edit(func(_ *world, p *fullParts) { f(&p.bucket) })
+	}
+	reg := func(f func(w *world, s *registry.Spec)) func(*testing.T, *world, *fullParts) *secretstest.CLIs {
+		return edit(func(w *world, p *fullParts) { f(w, &p.registry) })
+	}
+	bld := func(f func(s *builder.Spec)) func(*testing.T, *world, *fullParts) *secretstest.CLIs {
+		return edit(func(_ *world, p *fullParts) { f(&p.builder) })
+	}
+	key := func(f func(t *testing.T, p *fullParts)) func(*testing.T, *world, *fullParts) *secretstest.CLIs {
+		return func(t *testing.T, _ *world, p *fullParts) *secretstest.CLIs { f(t, p); return nil }
+	}
+	return []fullCase{
+		// The recipe.
+		{"recipe name empty", ensure.ErrInvalidSpec, "recipe name", "name the app", edit(func(_ *world, p *fullParts) { p.name = "" })},
+		{"recipe name with a dot", ensure.ErrInvalidSpec, "recipe name", "use only letters", edit(func(_ *world, p *fullParts) { p.name = "shop.web" })},
+		{"recipe name too long", ensure.ErrInvalidSpec, "recipe name", "shorten", edit(func(_ *world, p *fullParts) { p.name = strings.Repeat("s", 64) })},
+
+		// The SSH key.
+		{"ssh key too open", ensure.ErrInvalidSpec, "readable by others", "chmod 600", key(func(t *testing.T, p *fullParts) {
+			p.key.Path = writeFullKey(t, freshKey(t, ""), 0o644)
+		})},
+		{"ssh key encrypted, no passphrase", ensure.ErrUnauthorized, "encrypted", "set the passphrase", key(func(t *testing.T, p *fullParts) {
+			p.key.Path = writeFullKey(t, freshKey(t, "hunter22"), 0o600)
+		})},
+		{"ssh key wrong passphrase", ensure.ErrUnauthorized, "passphrase", "passphrase", key(func(t *testing.T, p *fullParts) {
+			p.key.Path = writeFullKey(t, freshKey(t, "hunter22"), 0o600)
+			p.key.Passphrase = secret.New("hunter23")
+		})},
+		{"ssh key garbage", ensure.ErrInvalidSpec, "not a PEM", "private key", key(func(t *testing.T, p *fullParts) {
+			p.key.Path = writeFullKey(t, []byte("not a key\n"), 0o600)
+		})},
+		{"ssh key is a directory", ensure.ErrInvalidSpec, "is a directory", "key file", key(func(t *testing.T, p *fullParts) {
+			p.key.Path = t.TempDir()
+		})},
+
+		// The server (Hetzner Cloud), which is also the builder.
+		{"server type too small for the builder", ensure.ErrInvalidSpec, "server.type", "cx33", srv(func(s *server.Spec) { s.Type = "cx23" })},
+		{"server type unknown", ensure.ErrInvalidSpec, "server.type", "cx33", srv(func(s *server.Spec) { s.Type = "cx99" })},
+		{"server location unknown", ensure.ErrInvalidSpec, "server.location", "fsn1", srv(func(s *server.Spec) { s.Location = "mars1" })},
+		{"server image unknown", ensure.ErrInvalidSpec, "server.image", "ubuntu-24.04", srv(func(s *server.Spec) { s.Image = "ubuntu-99.04" })},
+		{"server name not a hostname", ensure.ErrInvalidSpec, "server.name", "lowercase", srv(func(s *server.Spec) { s.Name = "Shop_1" })},
+		{"server firewall without ssh", ensure.ErrInvalidSpec, "server.firewall", "22", srv(func(s *server.Spec) {
+			s.Firewall = []server.Rule{{Protocol: "tcp", Port: "443"}}
+		})},
+		{"server user invalid", ensure.ErrInvalidSpec, "server.user", "root", srv(func(s *server.Spec) { s.User = "Root!" })},
+		{"server label reserved", ensure.ErrInvalidSpec, "server.labels", "another key", srv(func(s *server.Spec) {
+			s.Labels = map[string]string{server.LabelPrefix + "x": "y"}
+		})},
+		{"hetzner token empty", ensure.ErrInvalidSpec, "hetzner.token", "API token", edit(func(w *world, p *fullParts) { p.hz = hetznerWithToken(w, "") })},
+		{"hetzner token garbage", ensure.ErrUnauthorized, "hetzner.token", "read & write", edit(func(w *world, p *fullParts) { p.hz = hetznerWithToken(w, "garbage-token-123") })},
+
+		// The domain.
+		{"dns name with an empty label", ensure.ErrInvalidSpec, "dns.name", "fully qualified name such as", rec(func(s *dns.RecordSpec) { s.Name = "shop..example.com" })},
+		{"dns name not qualified", ensure.ErrInvalidSpec, "dns.name", "fully qualified name such as", rec(func(s *dns.RecordSpec) { s.Name = "shop" })},
+		{"dns type unsupported", ensure.ErrInvalidSpec, "dns.type", "AAAA", rec(func(s *dns.RecordSpec) { s.Type = "MX" })},
+		{"dns name label starts with a hyphen", ensure.ErrInvalidSpec, "dns.name", "fully qualified name such as", rec(func(s *dns.RecordSpec) { s.Name = "-shop.example.com" })},
+		{"dns name with a space", ensure.ErrInvalidSpec, "dns.name", "punycode", rec(func(s *dns.RecordSpec) { s.Name = "my shop.example.com" })},
+
+		// The bucket.
+		{"bucket name upper case", ensure.ErrInvalidSpec, "bucket.name", "use lowercase", bkt(func(s *storage.BucketSpec) { s.Name = "Shop_Uploads" })},
+		{"bucket name an ip address", ensure.ErrInvalidSpec, "bucket.name", "use a name with letters", bkt(func(s *storage.BucketSpec) { s.Name = "192.168.1.1" })},
+		{"bucket name too short", ensure.ErrInvalidSpec, "bucket.name", "use a longer name", bkt(func(s *storage.BucketSpec) { s.Name = "ab" })},
+		{"bucket cors origin not http", ensure.ErrInvalidSpec, "bucket.cors_origins", "scheme://host", bkt(func(s *storage.BucketSpec) {
+			s.CORSOrigins = []string{"ftp://shop.example.com"}
+		})},
+		{"bucket public prefix with a slash", ensure.ErrInvalidSpec, "bucket.public_prefixes", "drop the leading slash", bkt(func(s *storage.BucketSpec) {
+			s.PublicPrefixes = []string{"/public"}
+		})},
+
+		// The registry.
+		{"registry and image disagree", ensure.ErrInvalidSpec, "registry.server", "set registry.server", reg(func(_ *world, s *registry.Spec) { s.Image = "ghcr.io/me/shop" })},
+		{"registry password empty", ensure.ErrInvalidSpec, "registry.password", "docker login", reg(func(_ *world, s *registry.Spec) { s.Password = secret.Value{} })},
+		{"registry username empty", ensure.ErrInvalidSpec, "registry.username", "set the registry user", reg(func(_ *world, s *registry.Spec) { s.Username = "" })},
+		{"registry image with a tag", ensure.ErrInvalidSpec, "image", "Kamal tags", reg(func(_ *world, s *registry.Spec) { s.Image = "shop:latest" })},
+
+		// The password manager.
+		{"password manager cli missing", ensure.ErrPrecondition, "op", "install", func(t *testing.T, _ *world, p *fullParts) *secretstest.CLIs {
+			p.store = onepassword.New("my.1password.com", "Deploy", onepassword.WithBinary(filepath.Join(t.TempDir(), "no-such-op")))
+			return nil
+		}},
+		{"password manager signed out", ensure.ErrUnauthorized, "1password", "op signin", func(t *testing.T, _ *world, p *fullParts) *secretstest.CLIs {
+			return fullOnePassword(t, p, "my.1password.com", func(c *secretstest.CLIs) {
+				c.On("op", "account", "get", "--account", "my.1password.com").Fail(1, "[ERROR] 2025/01/01 00:00:00 You are not currently signed in. Please run `op signin --help` for instructions\n")
+			})
+		}},
+		{"password manager account empty", ensure.ErrInvalidSpec, "account", "1Password account", func(t *testing.T, _ *world, p *fullParts) *secretstest.CLIs {
+			return fullOnePassword(t, p, "", nil)
+		}},
+		{"secrets file destination invalid", ensure.ErrInvalidSpec, "destination", "letters", edit(func(w *world, p *fullParts) {
+			p.store = file.New(w.sb.AppDir(), file.WithDestination("prod.eu"))
+		})},
+
+		// The builder, on the recipe's server.
+		{"builder cron schedule four fields", ensure.ErrInvalidSpec, "builder.prune.schedule", "five cron fields", bld(func(s *builder.Spec) { s.Prune.Schedule = "17 3 * *" })},
+		{"builder cron shortcut unknown", ensure.ErrInvalidSpec, "builder.prune.schedule", "@daily", bld(func(s *builder.Spec) { s.Prune.Schedule = "@fortnightly" })},
+		{"builder prune until negative", ensure.ErrInvalidSpec, "builder.prune.until", "24h", bld(func(s *builder.Spec) { s.Prune.Until = "-1h" })},
+	}
+}
+
+// requireNothingLocal fails unless the run left no local trace: no SSH key
+// generated, no .kamal/secrets written, no known_hosts entry.
+func requireNothingLocal(t *testing.T, w *world, p *fullParts) {
+	t.Helper()
+	for _, f := range []string{w.sb.SSHKey().Path, filepath.Join(w.sb.AppDir(), ".kamal", "secrets"), w.sb.KnownHosts()} {
+		_, err := os.Stat(f)
+		require.True(t, errors.Is(err, os.ErrNotExist), "bad input wrote %s (%v)", f, err)
+	}
+}
+
+// TestBadInputFullRecipe runs bad input through the sandbox's FULL recipe,
+// one ingredient made bad per case: the preflight must refuse it with the
+// right sentinel, naming the field and the fix, before any step runs — no
+// mutating request to any simulator, no changing host command, no local
+// file written, no password-manager write.
+func TestBadInputFullRecipe(t *testing.T) {
+	cases := fullCases()
+	ran := 0
+	t.Run("cases", func(t *testing.T) {
+		for _, c := range cases {
+			ran++
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				w := newWorld(t)
+				p := fullDefaults(w)
+				cli := c.edit(t, w, p)
+				r := p.recipe(w)
+				m := w.mark()
+				_, err := r.Ensure(runCtx(t))
+				require.Error(t, err)
+				t.Logf("error: %v", err)
+				require.True(t, errors.Is(err, c.want), "want %v, got %v", c.want, err)
+				require.Contains(t, err.Error(), c.field, "the message names the field")
+				require.Contains(t, err.Error(), c.fix, "the message names the fix")
+				require.Empty(t, w.changes(m), "bad input changed the world")
+				require.True(t, w.summary().empty(), "bad input made something: %+v", w.summary())
+				w.requireNeighboursUntouched(t)
+				requireNothingLocal(t, w, p)
+				if cli != nil {
+					for _, cmd := range cli.Commands() {
+						require.NotRegexp(t, `item (create|edit)|vault create`, cmd, "the password manager was written to")
+					}
+				}
+			})
+		}
+	})
+	t.Logf("bad input through the full recipe, stopped by the preflight: %d cases", ran)
+	require.GreaterOrEqual(t, ran, 20)
+}
+
+// lateCase is bad input the preflight does not stop: the full recipe
+// starts, other steps make things, and the bad ingredient fails when its
+// own step runs. gap marks input that is knowable without the network
+// (the preflight could have caught it); the others are only found out by
+// the vendor: a token Cloudflare, S3 or the registry refuses, or a zone
+// that isn't in the account, is only known once the step asks, and the
+// steps that need no such answer (key, server, bucket) are already under
+// way by then.
+type lateCase struct {
+	name       string
+	want       error
+	field, fix string
+	gap        bool
+	edit       func(w *world, p *fullParts)
+}
+
+func lateCases() []lateCase {
+	return []lateCase{
+		// Only the vendor knows.
+		{"cloudflare token garbage", ensure.ErrUnauthorized, "cloudflare.token", "Zone:Read and DNS:Edit", false, func(w *world, p *fullParts) {
+			p.cf = cloudflareWithToken(w, "garbage-token-123")
+		}},
+		{"dns zone not in the account", ensure.ErrNotFound, "no zone named", "add the zone", false, func(_ *world, p *fullParts) {
+			p.record.Name = "shop.example.org"
+		}},
+		{"s3 keys garbage", ensure.ErrUnauthorized, "Access Key", "check the access key and secret key", false, func(w *world, p *fullParts) {
+			p.s3 = s3WithKeys(w, "fsn1", "AKIDGARBAGE", "garbage-secret")
+		}},
+		{"registry password wrong", ensure.ErrUnauthorized, "registry.username", "KAMAL_REGISTRY_PASSWORD", false, func(_ *world, p *fullParts) {
+			p.registry.Password = secret.New("wrong-password")
+		}},
+
+		// Knowable without the network, yet not checked by the preflight.
+		{"dns ttl below cloudflare's minimum", ensure.ErrInvalidSpec, "dns.ttl", "at least 60", true, func(_ *world, p *fullParts) { p.record.TTL = 30 }},
+		{"dns ttl too long", ensure.ErrInvalidSpec, "dns.ttl", "86400", true, func(_ *world, p *fullParts) { p.record.TTL = 100000 }},
+		{"cloudflare token empty", ensure.ErrInvalidSpec, "cloudflare.token", "API token", true, func(w *world, p *fullParts) {
+			p.cf = cloudflareWithToken(w, "")
+		}},
+		{"cloudflare token with a newline", ensure.ErrInvalidSpec, "cloudflare.token", "without spaces", true, func(w *world, p *fullParts) {
+			p.cf = cloudflareWithToken(w, w.sb.Cloudflare.Token()+"\n")
+		}},
+		{"s3 access key empty", ensure.ErrInvalidSpec, "storage.access_key", "access key", true, func(w *world, p *fullParts) {
+			p.s3 = s3WithKeys(w, "fsn1", "", w.sb.S3.SecretKey())
+		}},
+		{"s3 secret key empty", ensure.ErrInvalidSpec, "storage.secret_key", "secret access key", true, func(w *world, p *fullParts) {
+			p.s3 = s3WithKeys(w, "fsn1", w.sb.S3.AccessKey(), "")
+		}},
+		{"storage location unknown", ensure.ErrInvalidSpec, "storage.location", "fsn1, nbg1, hel1", true, func(w *world, p *fullParts) {
+			p.s3 = s3WithKeys(w, "mars1", w.sb.S3.AccessKey(), w.sb.S3.SecretKey())
+		}},
+		{"app secret empty", ensure.ErrInvalidSpec, "DB_PASSWORD", "give it a value", true, func(_ *world, p *fullParts) {
+			p.secrets["DB_PASSWORD"] = secret.Value{}
+		}},
+	}
+}
+
+// TestBadInputFullRecipeLate runs the bad input the preflight lets through
+// (see lateCase) and asserts what does happen: a typed error naming the
+// field and the fix, and a Destroy — with the bad recipe, and if that
+// cannot finish, with the corrected one, as a user would — that leaves
+// nothing of the recipe's and no neighbour touched. It logs what was made
+// before the error, and each gap that is knowable without the network.
+func TestBadInputFullRecipeLate(t *testing.T) {
+	cases := lateCases()
+	ran, gaps := 0, 0
+	t.Run("cases", func(t *testing.T) {
+		for _, c := range cases {
+			ran++
+			if c.gap {
+				gaps++
+			}
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				w := newWorld(t)
+				p := fullDefaults(w)
+				c.edit(w, p)
+				r := p.recipe(w)
+				m := w.mark()
+				_, err := r.Ensure(runCtx(t))
+				require.Error(t, err)
+				t.Logf("error: %v", err)
+				require.True(t, errors.Is(err, c.want), "want %v, got %v", c.want, err)
+				require.Contains(t, err.Error(), c.field, "the message names the field")
+				require.Contains(t, err.Error(), c.fix, "the message names the fix")
+				changed := w.changes(m)
+				if _, err := os.Stat(w.sb.SSHKey().Path); err == nil {
+					changed = append(changed, "local: ssh key generated")
+				}
+				if c.gap {
+					if len(changed) == 0 {
+						t.Logf("no change before the error this time (the bad step lost no race, or the preflight now checks it)")
+					} else {
+						t.Logf("PREFLIGHT GAP: %d changes before the error: %v", len(changed), changed)
+					}
+				} else {
+					t.Logf("%d changes before the error", len(changed))
+				}
+
+				_, derr := r.Destroy(runCtx(t))
+				if derr != nil {
+					t.Logf("destroy with the bad recipe: %v; left: %+v", derr, w.summary())
+					_, derr = fullDefaults(w).recipe(w).Destroy(runCtx(t))
+					require.NoError(t, derr, "destroy with the corrected recipe")
+				}
+				got := w.summary()
+				require.True(t, got.empty(), "left after Destroy: %+v", got)
+				w.requireNeighboursUntouched(t)
+			})
+		}
+	})
+	t.Logf("bad input the preflight lets through: %d cases, %d of them knowable without the network", ran, gaps)
 }
