@@ -505,7 +505,7 @@ func fullCases() []fullCase {
 		{"ssh key encrypted, no passphrase", ensure.ErrUnauthorized, "encrypted", "set the passphrase", key(func(t *testing.T, p *fullParts) {
 			p.key.Path = writeFullKey(t, freshKey(t, "hunter22"), 0o600)
 		})},
-		{"ssh key wrong passphrase", ensure.ErrUnauthorized, "passphrase", "passphrase", key(func(t *testing.T, p *fullParts) {
+		{"ssh key wrong passphrase", ensure.ErrUnauthorized, "passphrase is wrong", "check the passphrase", key(func(t *testing.T, p *fullParts) {
 			p.key.Path = writeFullKey(t, freshKey(t, "hunter22"), 0o600)
 			p.key.Passphrase = secret.New("hunter23")
 		})},
