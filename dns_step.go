@@ -90,15 +90,26 @@ func (d *dnsStep) resolve(out *Outputs, srv *server.Server) (spec dns.RecordSpec
 // NeedsMilestones), so it reads the copy published with the address.
 // Validate checks the record's name, type and owner (and its address, when
 // the spec gives one) before anything runs.
-func (d *dnsStep) Validate(context.Context) error {
+//
+// The address comes from the server later, so a placeholder of the right
+// family (from the documentation ranges) stands in for it: the rest of the
+// spec — the TTL's range, say — is checked all the same, by the provider too
+// when it can.
+func (d *dnsStep) Validate(ctx context.Context) error {
 	spec := d.spec
 	if spec.Owner == "" {
 		spec.Owner = d.r.name
 	}
-	if spec.Content != "" {
-		return spec.Validate()
+	if spec.Content == "" {
+		spec.Content = "192.0.2.1"
+		if d.aaaa() {
+			spec.Content = "2001:db8::1"
+		}
 	}
-	return spec.ValidateIdentity()
+	if v, ok := d.p.(dns.Validator); ok {
+		return v.Validate(ctx, spec)
+	}
+	return spec.Validate()
 }
 
 func (d *dnsStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {

@@ -405,3 +405,23 @@ func TestPreflightRunsNothingAndListsEveryFailure(t *testing.T) {
 	_, err = r.Plan(context.Background())
 	require.NoError(t, err)
 }
+
+// Destroy goes on with what doesn't depend on a failed step: one stubborn
+// resource doesn't keep the others alive. What the failed step needs gone
+// first is still skipped.
+func TestDestroyCarriesOnPastAFailure(t *testing.T) {
+	tr := &trace{}
+	r := New("shop").
+		Add(fake(tr, "key")).
+		Add(fake(tr, "server", "key")).
+		Add(&StepFunc{StepName: "dns", StepNeeds: []string{"server"}, DestroyFn: func(context.Context, *Outputs) (ensure.Changes, error) {
+			return nil, errors.New("cloudflare refused the token")
+		}}).
+		Add(fake(tr, "storage"))
+	_, err := r.Destroy(context.Background())
+	var re *RecipeError
+	require.ErrorAs(t, err, &re)
+	require.Equal(t, []string{"dns"}, re.Failed())
+	require.Contains(t, tr.get(), "destroy storage", "an independent step was cancelled by the failure")
+	require.NotContains(t, tr.get(), "destroy server", "the server went before the record pointing at it")
+}

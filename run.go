@@ -294,7 +294,12 @@ func (ru *runner) exec(ctx context.Context, cancel context.CancelCauseFunc, i in
 		ru.mu.Lock()
 		ru.errs = append(ru.errs, &StepError{Step: name, Err: err})
 		ru.mu.Unlock()
-		cancel(&StepError{Step: name, Err: err})
+		if ru.action != ActionDestroy {
+			// Destroy carries on with what doesn't depend on the failed
+			// step, so one stubborn resource doesn't keep the rest alive;
+			// what it needs gone first is still skipped.
+			cancel(&StepError{Step: name, Err: err})
+		}
 		ru.r.logger.Debug("step failed", "recipe", ru.r.name, "action", string(ru.action), "step", name, "elapsed", elapsed, "err", err.Error())
 		ru.emit(Event{Step: name, Phase: PhaseFailed, Elapsed: elapsed, Message: err.Error(), Err: err})
 		return false

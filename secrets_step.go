@@ -102,7 +102,14 @@ func sortedSecretKeys(m map[string]secret.Value) []string {
 
 // Validate checks the store can be used (its CLI present and signed in, its
 // token accepted) before anything runs.
-func (s *secretsStep) Validate(ctx context.Context) error { return s.store.Check(ctx) }
+func (s *secretsStep) Validate(ctx context.Context) error {
+	for _, name := range sortedSecretKeys(s.r.appSecrets) {
+		if s.r.appSecrets[name].IsZero() {
+			return fmt.Errorf("store secret %s: %w", name, ensure.Invalid("secret "+name, "", "is empty", "give it a value; Kamal would pass an empty string"))
+		}
+	}
+	return s.store.Check(ctx)
+}
 
 // Ensure stores the values; the store was checked by Validate before the run.
 func (s *secretsStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {

@@ -35,8 +35,15 @@ func (s *storageStep) resolve() storage.BucketSpec {
 	return spec
 }
 
-// Validate checks the bucket spec (S3's naming rules) before anything runs.
-func (s *storageStep) Validate(context.Context) error { return s.resolve().Validate() }
+// Validate checks the bucket spec (S3's naming rules) and, when it can, the
+// provider's own configuration, before anything runs.
+func (s *storageStep) Validate(ctx context.Context) error {
+	spec := s.resolve()
+	if v, ok := s.p.(storage.Validator); ok {
+		return v.Validate(ctx, spec)
+	}
+	return spec.Validate()
+}
 
 func (s *storageStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
 	b, op, err := s.p.Ensure(ctx, s.resolve())

@@ -25,3 +25,11 @@ type Planner interface {
 type Destroyer interface {
 	Destroy(ctx context.Context, spec RecordSpec) (ensure.Changes, error)
 }
+
+// Validator is a Provider that can check, before the Recipe changes
+// anything, what its Ensure would refuse about spec without asking the
+// vendor (an empty token, a TTL out of its range). spec.Content may be a
+// placeholder of the right family then: the address is known only later.
+type Validator interface {
+	Validate(ctx context.Context, spec RecordSpec) error
+}

@@ -39,3 +39,10 @@ type Estimator interface {
 type Describer interface {
 	Describe(spec BucketSpec) *Bucket
 }
+
+// Validator is a Provider that can check, before the Recipe changes
+// anything, what its Ensure would refuse about spec without a request (its
+// own configuration — keys, location — and the vendor's limits).
+type Validator interface {
+	Validate(ctx context.Context, spec BucketSpec) error
+}

@@ -14,8 +14,8 @@ import (
 
 // prepare validates and normalizes the spec and checks token and zone: all
 // before any mutating call.
-func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full bool) (dns.RecordSpec, zoneInfo, error) {
-	spec = spec.Normalized()
+// check is what prepare knows without asking Cloudflare.
+func (p *Provider) check(spec dns.RecordSpec, full bool) error {
 	var err error
 	if full {
 		err = spec.Validate()
@@ -28,7 +28,27 @@ func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full bool) 
 	if err == nil && len(OwnerComment(spec.Owner)) > 100 {
 		err = ensure.Invalid("dns.owner", spec.Owner, "the ownership comment would exceed Cloudflare's 100 characters", "use a shorter recipe name")
 	}
-	if err != nil {
+	return err
+}
+
+// Validate implements dns.Validator: the spec against Cloudflare's rules and
+// the token's form, without a request.
+func (p *Provider) Validate(_ context.Context, spec dns.RecordSpec) error {
+	spec = spec.Normalized()
+	if err := p.check(spec, true); err != nil {
+		return fmt.Errorf("check dns record %q: %w", spec.Name, err)
+	}
+	if err := p.checkTokenForm(); err != nil {
+		return fmt.Errorf("check dns record %q: %w", spec.Name, err)
+	}
+	return nil
+}
+
+var _ dns.Validator = (*Provider)(nil)
+
+func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full bool) (dns.RecordSpec, zoneInfo, error) {
+	spec = spec.Normalized()
+	if err := p.check(spec, full); err != nil {
 		return spec, zoneInfo{}, err
 	}
 	// The token check and the zone look-up go out together; a refused

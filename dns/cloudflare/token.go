@@ -14,6 +14,18 @@ import (
 
 // checkToken asks /user/tokens/verify once per Provider. It uses the plain
 // HTTP client: the SDK's user service would drag in account packages.
+// checkTokenForm checks what can be known about the token without asking.
+func (p *Provider) checkTokenForm() error {
+	const op = "verify cloudflare token"
+	if p.token.IsZero() {
+		return fmt.Errorf("%s: %w", op, ensure.Invalid("cloudflare.token", "", "the API token is empty", "create an API token with Zone:Read and DNS:Edit and pass it to cloudflare.New"))
+	}
+	if strings.ContainsAny(p.token.Reveal(), " \t\r\n") {
+		return fmt.Errorf("%s: %w", op, ensure.Invalid("cloudflare.token", "", "the API token contains whitespace", "copy the token again, without spaces or line breaks"))
+	}
+	return nil
+}
+
 func (p *Provider) checkToken(ctx context.Context) error {
 	p.mu.Lock()
 	ok := p.verified
@@ -22,11 +34,8 @@ func (p *Provider) checkToken(ctx context.Context) error {
 		return nil
 	}
 	const op = "verify cloudflare token"
-	if p.token.IsZero() {
-		return fmt.Errorf("%s: %w", op, ensure.Invalid("cloudflare.token", "", "the API token is empty", "create an API token with Zone:Read and DNS:Edit and pass it to cloudflare.New"))
-	}
-	if strings.ContainsAny(p.token.Reveal(), " \t\r\n") {
-		return fmt.Errorf("%s: %w", op, ensure.Invalid("cloudflare.token", "", "the API token contains whitespace", "copy the token again, without spaces or line breaks"))
+	if err := p.checkTokenForm(); err != nil {
+		return err
 	}
 	rctx, cancel := context.WithTimeout(ctx, p.opts.requestTimeout)
 	defer cancel()

@@ -37,6 +37,16 @@ func (p *Provider) Plan(ctx context.Context, spec storage.BucketSpec) (ensure.Ch
 	return out, nil
 }
 
+// Validate implements storage.Validator: the provider's configuration (keys,
+// location, endpoint) and the spec against S3's rules and what this vendor
+// can do, without a request.
+func (p *Provider) Validate(_ context.Context, spec storage.BucketSpec) error {
+	if err := p.check(spec); err != nil {
+		return fmt.Errorf("check bucket %q: %w", spec.Name, err)
+	}
+	return nil
+}
+
 // check validates the spec against the rules and what this vendor can do,
 // without any request.
 func (p *Provider) check(spec storage.BucketSpec) error {

@@ -39,6 +39,7 @@ var (
 	_ storage.Destroyer = (*Provider)(nil)
 	_ storage.Estimator = (*Provider)(nil)
 	_ storage.Describer = (*Provider)(nil)
+	_ storage.Validator = (*Provider)(nil)
 )
 
 // HetznerLocations are the locations Hetzner Object Storage is offered in.
