@@ -122,17 +122,9 @@ func (s *Server) listFirewalls(r *http.Request) (int, any, *apiError) {
 		}
 		items = append(items, fw)
 	}
-	if err := sortItems(items, lq.sorts, func(v *firewallState) sortKey {
+	return listResponse("firewalls", items, lq, func(v *firewallState) sortKey {
 		return sortKey{id: v.ID, name: v.Name, created: v.Created}
-	}); err != nil {
-		return 0, nil, invalidInput("sort", err.Error())
-	}
-	page, meta := paginate(items, lq)
-	out := []map[string]any{}
-	for _, fw := range page {
-		out = append(out, s.renderFirewall(fw))
-	}
-	return 200, map[string]any{"firewalls": out, "meta": meta}, nil
+	}, s.renderFirewall)
 }
 
 func (s *Server) getFirewall(r *http.Request) (int, any, *apiError) {

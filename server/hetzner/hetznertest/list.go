@@ -242,3 +242,17 @@ func paginate[T any](items []T, lq listQuery) ([]T, map[string]any) {
 	}}
 	return page, meta
 }
+
+// listResponse sorts items as lq asks, takes lq's page and answers
+// {field: [render(item), …], "meta": …}: the tail every list endpoint shares.
+func listResponse[T, R any](field string, items []T, lq listQuery, key func(T) sortKey, render func(T) R) (int, any, *apiError) {
+	if err := sortItems(items, lq.sorts, key); err != nil {
+		return 0, nil, invalidInput("sort", err.Error())
+	}
+	page, meta := paginate(items, lq)
+	out := make([]R, 0, len(page))
+	for _, it := range page {
+		out = append(out, render(it))
+	}
+	return 200, map[string]any{field: out, "meta": meta}, nil
+}

@@ -101,17 +101,9 @@ func (s *Server) listServers(r *http.Request) (int, any, *apiError) {
 		}
 		items = append(items, sv)
 	}
-	if err := sortItems(items, lq.sorts, func(v *serverState) sortKey {
+	return listResponse("servers", items, lq, func(v *serverState) sortKey {
 		return sortKey{id: v.ID, name: v.Name, created: v.Created, status: v.Status}
-	}); err != nil {
-		return 0, nil, invalidInput("sort", err.Error())
-	}
-	page, meta := paginate(items, lq)
-	out := []map[string]any{}
-	for _, sv := range page {
-		out = append(out, s.renderServer(sv))
-	}
-	return 200, map[string]any{"servers": out, "meta": meta}, nil
+	}, s.renderServer)
 }
 
 func (s *Server) getServer(r *http.Request) (int, any, *apiError) {

@@ -35,17 +35,9 @@ func (s *Server) listSSHKeys(r *http.Request) (int, any, *apiError) {
 		}
 		items = append(items, k)
 	}
-	if err := sortItems(items, lq.sorts, func(v *sshKeyState) sortKey {
+	return listResponse("ssh_keys", items, lq, func(v *sshKeyState) sortKey {
 		return sortKey{id: v.ID, name: v.Name, created: v.Created}
-	}); err != nil {
-		return 0, nil, invalidInput("sort", err.Error())
-	}
-	page, meta := paginate(items, lq)
-	out := []SSHKeyRecord{}
-	for _, k := range page {
-		out = append(out, *k)
-	}
-	return 200, map[string]any{"ssh_keys": out, "meta": meta}, nil
+	}, func(k *sshKeyState) SSHKeyRecord { return *k })
 }
 
 func (s *Server) getSSHKey(r *http.Request) (int, any, *apiError) {

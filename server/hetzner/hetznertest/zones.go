@@ -52,17 +52,9 @@ func (s *Server) listZones(r *http.Request) (int, any, *apiError) {
 		}
 		items = append(items, z)
 	}
-	if err := sortItems(items, lq.sorts, func(z *ZoneRecord) sortKey {
+	return listResponse("zones", items, lq, func(z *ZoneRecord) sortKey {
 		return sortKey{id: z.ID, name: z.Name, created: z.Created}
-	}); err != nil {
-		return 0, nil, invalidInput("sort", err.Error())
-	}
-	page, meta := paginate(items, lq)
-	out := []map[string]any{}
-	for _, z := range page {
-		out = append(out, s.renderZone(z))
-	}
-	return 200, map[string]any{"zones": out, "meta": meta}, nil
+	}, s.renderZone)
 }
 
 func (s *Server) getZone(r *http.Request) (int, any, *apiError) {
