@@ -630,11 +630,12 @@ func TestBadInputFullRecipe(t *testing.T) {
 	require.GreaterOrEqual(t, ran, 20)
 }
 
-// lateCase is bad input the preflight does not stop: the full recipe
-// starts, other steps make things, and the bad ingredient fails when its
-// own step runs. gap marks input that is knowable without the network
-// (the preflight could have caught it); the others are only found out by
-// the vendor: a token Cloudflare, S3 or the registry refuses, or a zone
+// lateCase is bad input beyond the strict table. gap marks input that is
+// knowable without the network: the preflight (dns.Validator,
+// storage.Validator, the secrets step) must stop it before any change,
+// which the test requires. The others get past the preflight — the full
+// recipe starts, other steps make things, and the bad ingredient fails when
+// its own step runs — because they are only found out by the vendor: a token Cloudflare, S3 or the registry refuses, or a zone
 // that isn't in the account, is only known once the step asks, and the
 // steps that need no such answer (key, server, bucket) are already under
 // way by then.
@@ -662,7 +663,7 @@ func lateCases() []lateCase {
 			p.registry.Password = secret.New("wrong-password")
 		}},
 
-		// Knowable without the network, yet not checked by the preflight.
+		// Knowable without the network: the preflight must stop these.
 		{"dns ttl below cloudflare's minimum", ensure.ErrInvalidSpec, "dns.ttl", "at least 60", true, func(_ *world, p *fullParts) { p.record.TTL = 30 }},
 		{"dns ttl too long", ensure.ErrInvalidSpec, "dns.ttl", "86400", true, func(_ *world, p *fullParts) { p.record.TTL = 100000 }},
 		{"cloudflare token empty", ensure.ErrInvalidSpec, "cloudflare.token", "API token", true, func(w *world, p *fullParts) {
@@ -686,12 +687,13 @@ func lateCases() []lateCase {
 	}
 }
 
-// TestBadInputFullRecipeLate runs the bad input the preflight lets through
+// TestBadInputFullRecipeLate runs the bad input beyond the strict table
 // (see lateCase) and asserts what does happen: a typed error naming the
-// field and the fix, and a Destroy — with the bad recipe, and if that
+// field and the fix, nothing made for input knowable without the network,
+// and a Destroy — with the bad recipe, and if that
 // cannot finish, with the corrected one, as a user would — that leaves
 // nothing of the recipe's and no neighbour touched. It logs what was made
-// before the error, and each gap that is knowable without the network.
+// before the error.
 func TestBadInputFullRecipeLate(t *testing.T) {
 	cases := lateCases()
 	ran, gaps := 0, 0
@@ -719,11 +721,9 @@ func TestBadInputFullRecipeLate(t *testing.T) {
 					changed = append(changed, "local: ssh key generated")
 				}
 				if c.gap {
-					if len(changed) == 0 {
-						t.Logf("no change before the error this time (the bad step lost no race, or the preflight now checks it)")
-					} else {
-						t.Logf("PREFLIGHT GAP: %d changes before the error: %v", len(changed), changed)
-					}
+					// Knowable without the network: the preflight must stop
+					// it before anything (the local key included) is made.
+					require.Empty(t, changed, "input knowable without the network got past the preflight")
 				} else {
 					t.Logf("%d changes before the error", len(changed))
 				}
@@ -740,5 +740,5 @@ func TestBadInputFullRecipeLate(t *testing.T) {
 			})
 		}
 	})
-	t.Logf("bad input the preflight lets through: %d cases, %d of them knowable without the network", ran, gaps)
+	t.Logf("bad input beyond the strict table: %d cases, %d of them knowable without the network and stopped by the preflight", ran, gaps)
 }
