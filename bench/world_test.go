@@ -42,6 +42,7 @@ type world struct {
 	sb       *sandbox.Sandbox
 	sshDials atomic.Int64 // the server step's SSH attempts
 	dnsDials atomic.Int64 // queries sent by DNS verification
+	dnsLast  atomic.Int64 // when the last of them was sent, in Unix ns
 }
 
 func newWorld(b *testing.B, p sandbox.Profile) *world {
@@ -58,6 +59,7 @@ func (w *world) recipe(opts ...assemble.Option) *assemble.Recipe {
 	}
 	dnsDial := func(ctx context.Context, network, addr string) (net.Conn, error) {
 		w.dnsDials.Add(1)
+		w.dnsLast.Store(time.Now().UnixNano())
 		return sb.Dial(ctx, network, addr)
 	}
 	opts = append([]assemble.Option{assemble.WithDialer(sb.Dial)}, opts...)
@@ -106,9 +108,11 @@ func (w *world) since(m marks) map[string][]sim.Request {
 	return out
 }
 
-// isPushProbe reports whether r is the registry's push check: an upload
-// started and cancelled, which changes nothing anyone can see.
-func isPushProbe(r sim.Request) bool { return strings.Contains(r.Path, "/blobs/uploads/") }
+// isRecordWrite reports whether r is Cloudflare's create or update of a DNS
+// record: the moment DNS propagation starts.
+func isRecordWrite(r sim.Request) bool {
+	return r.Mutating() && strings.Contains(r.Path, "/dns_records")
+}
 
 // isWaitPoll reports whether r is a Hetzner request that polls a wait: an
 // action or the server's status.

@@ -158,3 +158,48 @@ func keys(m map[string]string) []string {
 	}
 	return out
 }
+
+// A record checked as found goes out at once; one just changed waits an
+// interval first, so a change the nameservers can't serve yet costs no
+// round. Measured in rounds (dials), not time.
+func TestVerifyAfterChange(t *testing.T) {
+	ns := startNS(t, "127.0.0.5")
+	rec := &dns.Record{Name: "shop.example.com", Type: "A", Content: "127.0.0.5", Nameservers: []string{"ada.ns.test"}}
+	addrs := dns.WithNameserverAddrs(map[string]string{"ada.ns.test": ns.addr})
+	var dialed atomic.Int32
+	var firstDial atomic.Int64
+	d := dns.WithDialer(func(ctx context.Context, network, address string) (net.Conn, error) {
+		dialed.Add(1)
+		firstDial.CompareAndSwap(0, time.Now().UnixNano())
+		var nd net.Dialer
+		return nd.DialContext(ctx, network, address)
+	})
+	const interval = 150 * time.Millisecond
+	for _, changed := range []bool{false, true} {
+		dialed.Store(0)
+		firstDial.Store(0)
+		opts := []dns.VerifyOption{addrs, d, dns.WithInterval(interval)}
+		if changed {
+			opts = append(opts, dns.AfterChange())
+		}
+		start := time.Now()
+		require.NoError(t, dns.Verify(context.Background(), rec, opts...))
+		require.Equal(t, int32(1), dialed.Load(), "one round: the record is served")
+		waited := time.Duration(firstDial.Load() - start.UnixNano())
+		if changed {
+			require.GreaterOrEqual(t, waited, interval, "the first round waits an interval after a change")
+		} else {
+			require.Less(t, waited, interval, "an unchanged record is checked at once")
+		}
+	}
+
+	// Cancelled during the first wait: the context's error, no round sent.
+	dialed.Store(0)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err := dns.Verify(ctx, rec, addrs, d, dns.WithInterval(time.Second), dns.AfterChange(), dns.WithTimeout(0))
+	require.ErrorIs(t, err, ensure.ErrTimeout)
+	var ve *dns.VerifyError
+	require.ErrorAs(t, err, &ve)
+	require.Zero(t, dialed.Load())
+}

@@ -34,6 +34,7 @@ type verifyConfig struct {
 	timeout      time.Duration
 	interval     time.Duration
 	queryTimeout time.Duration
+	changed      bool
 }
 
 // WithNameserverAddrs maps nameserver names to the host:port to ask instead
@@ -68,6 +69,13 @@ func WithTimeout(d time.Duration) VerifyOption { return func(c *verifyConfig) { 
 // WithInterval sets the first pause between rounds of queries; it doubles
 // each round up to 15 s. DefaultVerifyInterval by default.
 func WithInterval(d time.Duration) VerifyOption { return func(c *verifyConfig) { c.interval = d } }
+
+// AfterChange tells Verify the record was changed a moment ago: the first
+// round of queries waits one interval instead of going out at once, since
+// nameservers hardly ever serve a change the instant it is accepted. The
+// DNS providers pass it after they create or update a record; a record found
+// unchanged is checked at once.
+func AfterChange() VerifyOption { return func(c *verifyConfig) { c.changed = true } }
 
 // WithQueryTimeout bounds a single DNS query; DefaultQueryTimeout by default.
 func WithQueryTimeout(d time.Duration) VerifyOption {
@@ -106,7 +114,9 @@ func (e *VerifyError) Unwrap() error { return e.Err }
 
 // Verify asks each of rec.Nameservers directly (recursion off, AA bit
 // required) for rec.Name and rec.Type until every one of them answers with
-// rec.Content among its addresses, polling with backoff until the timeout.
+// rec.Content among its addresses, polling with backoff until the timeout
+// (at once and then after 2, 4, 8… s by default; with AfterChange the first
+// round waits too).
 // Round-robin neighbours in the answer are fine; an answer without
 // rec.Content — a stale address, NXDOMAIN, a proxied record's proxy
 // addresses — is not. While it waits it reports through ensure.Report.
@@ -149,6 +159,12 @@ func Verify(ctx context.Context, rec *Record, opts ...VerifyOption) error {
 	if wait <= 0 {
 		wait = DefaultVerifyInterval
 	}
+	if cfg.changed {
+		if err := sleep(ctx, wait); err != nil {
+			return &VerifyError{Name: name, Type: typ, Want: want.String(), Answers: pending, Err: err}
+		}
+		wait = min(wait*2, maxVerifyInterval)
+	}
 	for round := 0; ; round++ {
 		for ns := range pending {
 			ok, what := cfg.ask(ctx, ns, name, qtype, want)
@@ -163,18 +179,26 @@ func Verify(ctx context.Context, rec *Record, opts ...VerifyOption) error {
 		}
 		left := sortedKeys(pending)
 		ensure.Report(ctx, "waiting for %s %s → %s at %s (%s)", name, typ, want, strings.Join(left, ", "), time.Since(start).Round(time.Second))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			cause := ctx.Err()
-			if errors.Is(cause, context.DeadlineExceeded) {
-				cause = ensure.ErrTimeout
-			}
-			return &VerifyError{Name: name, Type: typ, Want: want.String(), Answers: pending, Err: cause}
-		case <-t.C:
+		if err := sleep(ctx, wait); err != nil {
+			return &VerifyError{Name: name, Type: typ, Want: want.String(), Answers: pending, Err: err}
 		}
 		wait = min(wait*2, maxVerifyInterval)
+	}
+}
+
+// sleep waits d, or until ctx ends: then it returns ensure.ErrTimeout for a
+// deadline and the context's error otherwise.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return ensure.ErrTimeout
+		}
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

@@ -23,7 +23,7 @@ func TestPushCheckCancelsDespiteAFailedDelete(t *testing.T) {
 		{Kind: sim.DropAfterCommit},
 	} {
 		t.Run(string(f.Kind), func(t *testing.T) {
-			srv := newSim(t, registrytest.WithBearer())
+			srv := newSim(t, registrytest.WithBearer(), registrytest.WithOpaqueTokens())
 			f.Method, f.Path, f.Times = "DELETE", "/v2/me/shop/blobs/uploads/*", 1
 			srv.Knobs().Inject(f)
 			_, op, err := registry.Ensure(context.Background(), aliceSpec(srv, "me/shop"), fast())

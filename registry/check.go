@@ -68,6 +68,7 @@ type session struct {
 	client *http.Client
 	base   string // "https://host" or "http://host"
 	bearer bool
+	token  string // the Bearer token; never logged
 }
 
 // connect pings the registry and, when it asks for Bearer tokens, exchanges
@@ -103,6 +104,7 @@ func (c *checker) connect(ctx context.Context, actions string) (*session, error)
 		client: &http.Client{Transport: rt, CheckRedirect: sameHostRedirects},
 		base:   scheme + "://" + c.reg.RegistryStr(),
 		bearer: bearer,
+		token:  tok.Token,
 	}, nil
 }
 
@@ -119,32 +121,70 @@ func sameHostRedirects(req *http.Request, via []*http.Request) error {
 }
 
 // login proves the credentials with reads only: the token exchange for
-// Bearer registries, an authenticated version check for the others.
-func (c *checker) login(ctx context.Context) error {
-	s, err := c.connect(ctx, transport.PullScope)
+// Bearer registries, an authenticated version check for the others. The
+// token is asked for push too, so when it carries its claims, login also
+// learns whether push is granted: pushKnown says so, and err is the refusal
+// when it is not.
+func (c *checker) login(ctx context.Context) (pushKnown bool, err error) {
+	s, err := c.connect(ctx, transport.PushScope)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if s.bearer {
-		return nil
+		known, err := c.fromClaims(s)
+		return known, err
 	}
 	resp, err := c.do(ctx, s, http.MethodGet, s.base+"/v2/")
 	if err != nil {
-		return c.classify(ctx, stageLogin, err)
+		return false, c.classify(ctx, stageLogin, err)
 	}
 	defer drain(resp)
 	if err := transport.CheckError(resp, http.StatusOK); err != nil {
-		return c.classify(ctx, stageLogin, err)
+		return false, c.classify(ctx, stageLogin, err)
 	}
-	return nil
+	return false, nil
 }
 
-// push proves push permission: it starts a blob upload to the repository,
-// which only a user allowed to push may do, and cancels it.
+// fromClaims decides push permission from the session's token when the
+// token says what it grants (see tokenActions): known reports whether it
+// could, and err is a *CheckError of kind ensure.ErrForbidden when push is
+// not granted. With WithUploadCheck it never decides.
+func (c *checker) fromClaims(s *session) (known bool, err error) {
+	if c.o.uploadCheck {
+		return false, nil
+	}
+	actions, ok := tokenActions(s.token, c.repo.RepositoryStr())
+	if !ok {
+		return false, nil
+	}
+	if grants(actions, "push") {
+		c.log.Debug("the registry's token grants push", "actions", strings.Join(actions, ","))
+		return true, nil
+	}
+	ce := &CheckError{Server: c.t.server, Repository: c.t.image, Username: c.spec.Username}
+	granted := "nothing"
+	if len(actions) > 0 {
+		granted = strings.Join(actions, ", ")
+	}
+	ce.Message = fmt.Sprintf("the token the registry issued grants %s on %s, not push", granted, c.t.image)
+	c.forbidden(ce)
+	c.log.Debug("registry check failed", "stage", string(stageToken), "kind", ce.Kind.Error(), "granted", granted)
+	return true, ce
+}
+
+// push proves push permission. A Bearer token that lists what it grants
+// decides it with no further request; otherwise push starts a blob upload
+// to the repository, which only a user allowed to push may do, and cancels
+// it.
 func (c *checker) push(ctx context.Context) error {
 	s, err := c.connect(ctx, transport.PushScope)
 	if err != nil {
 		return err
+	}
+	if s.bearer {
+		if known, err := c.fromClaims(s); known {
+			return err
+		}
 	}
 	u := s.base + "/v2/" + c.repo.RepositoryStr() + "/blobs/uploads/"
 	resp, err := c.do(ctx, s, http.MethodPost, u)
@@ -159,7 +199,7 @@ func (c *checker) push(ctx context.Context) error {
 			// Basic auth sends the credentials with every request, so a 401
 			// here is bad credentials — unless they work for a read, in which
 			// case the registry is refusing the push itself.
-			if lerr := c.login(ctx); lerr != nil {
+			if _, lerr := c.login(ctx); lerr != nil {
 				return lerr
 			}
 			c.forbidden(ce)

@@ -10,6 +10,8 @@ import (
 
 func simTarget(t *testing.T, opts ...registrytest.Option) (contractTarget, *registrytest.Server) {
 	srv := registrytest.New(t, opts...)
+	// Tokens list what they grant unless the simulator issues opaque ones.
+	claims := srv.IssuesJWT()
 	srv.AddUser("alice", "alice-pw-7f3a9c", "push")
 	srv.AddUser("reader", "reader-pw-1b2c3d", "pull")
 	ro := registrytest.New(t, append(opts, registrytest.WithReadOnly())...)
@@ -19,6 +21,7 @@ func simTarget(t *testing.T, opts ...registrytest.Option) (contractTarget, *regi
 		PullOnlyUser: "reader", PullOnlyPassword: "reader-pw-1b2c3d",
 		ReadOnlyHost: ro.Host(),
 		OpenUploads:  srv.OpenUploads,
+		TokenClaims:  claims,
 	}, srv
 }
 
@@ -30,6 +33,8 @@ func TestContractSimulator(t *testing.T) {
 		{"basic", nil},
 		{"bearer", []registrytest.Option{registrytest.WithBearer()}},
 		{"bearer-401-insufficient-scope", []registrytest.Option{registrytest.WithBearer(), registrytest.WithDenyUnauthorized()}},
+		{"bearer-opaque-tokens", []registrytest.Option{registrytest.WithBearer(), registrytest.WithOpaqueTokens()}},
+		{"bearer-opaque-401-insufficient-scope", []registrytest.Option{registrytest.WithBearer(), registrytest.WithOpaqueTokens(), registrytest.WithDenyUnauthorized()}},
 		{"basic-401-for-no-push", []registrytest.Option{registrytest.WithDenyUnauthorized()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,6 +36,10 @@ type contractTarget struct {
 	ReadOnlyHost string
 	// OpenUploads counts upload sessions left open; nil when unknown.
 	OpenUploads func() int
+	// TokenClaims is true when the registry's tokens list what they grant
+	// (JWTs with an "access" claim): the checks then decide push from the
+	// token, Plan included, and write nothing.
+	TokenClaims bool
 }
 
 // capture collects every log line and error string a case produced, for the
@@ -154,8 +158,16 @@ func runContract(t *testing.T, tg contractTarget) {
 		require.Contains(t, err.Error(), "may not push")
 		noLeak(t, c, err, tg.PullOnlyPassword)
 
-		// Its credentials are fine for reading: Plan (reads only) passes.
 		ch, err := registry.Plan(ctx, spec(tg.PullOnlyUser, tg.PullOnlyPassword, "contract/shop"), c.opts()...)
+		if tg.TokenClaims {
+			// The token says it grants pull only: Plan knows as much as
+			// Ensure, with reads only.
+			require.ErrorIs(t, err, ensure.ErrForbidden)
+			require.Contains(t, err.Error(), "grants pull")
+			noLeak(t, c, err, tg.PullOnlyPassword)
+			return
+		}
+		// Its credentials are fine for reading: Plan (reads only) passes.
 		require.NoError(t, err)
 		require.Len(t, ch, 1)
 	})
@@ -167,7 +179,14 @@ func runContract(t *testing.T, tg contractTarget) {
 		c := &capture{}
 		s := spec(tg.User, tg.Password, "contract/shop")
 		s.Server = tg.ReadOnlyHost
-		_, _, err := registry.Ensure(ctx, s, c.opts()...)
+		if tg.TokenClaims {
+			// The documented trade-off: a token granting push decides, so a
+			// registry refusing every push whatever its tokens say is only
+			// caught by the upload check.
+			_, _, err := registry.Ensure(ctx, s, c.opts()...)
+			require.NoError(t, err)
+		}
+		_, _, err := registry.Ensure(ctx, s, append(c.opts(), registry.WithUploadCheck())...)
 		require.ErrorIs(t, err, ensure.ErrForbidden)
 		var ce *registry.CheckError
 		require.ErrorAs(t, err, &ce)
@@ -214,6 +233,11 @@ func runContract(t *testing.T, tg contractTarget) {
 		require.Equal(t, registry.Kind, ch[0].Kind)
 		require.Equal(t, tg.Host+"/contract/shop", ch[0].Name)
 		require.Empty(t, ch.Mutating())
+		if tg.TokenClaims {
+			require.Contains(t, ch[0].Detail, "may push")
+		} else {
+			require.Contains(t, ch[0].Detail, "Ensure proves push permission")
+		}
 
 		_, err = registry.Plan(ctx, spec(tg.User, tg.Password+"-wrong", "contract/shop"), c.opts()...)
 		require.ErrorIs(t, err, ensure.ErrUnauthorized)

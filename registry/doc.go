@@ -12,18 +12,24 @@
 //
 // Ensure checks the Spec offline first (every field, and that the image's
 // registry is the configured server), then speaks the registry protocol with
-// go-containerregistry: the version check, the Bearer token exchange when the
-// registry asks for one, and the start of a blob upload to the repository —
-// the one request that only push permission passes — which it cancels at
-// once. It creates nothing, so its Op is always ensure.Unchanged. Failures
-// are *CheckError or *MismatchError values that unwrap to the ensure
-// sentinels (ErrUnauthorized, ErrForbidden, ErrInvalidSpec, ErrNotFound,
-// ErrUnavailable, ErrRateLimited) and say what to fix; the password appears
-// in no error and no log line.
+// go-containerregistry: the version check and, when the registry asks for
+// one, the Bearer token exchange for push. Where the token lists what it
+// grants — the JWTs of Docker Hub, GitLab, Harbor, quay.io and Distribution's
+// token auth carry an "access" claim, which the registry enforces — that
+// decides, with two reads and nothing written, so a re-run costs two
+// requests. Otherwise (ghcr.io's opaque tokens, Basic auth, or
+// WithUploadCheck) it starts a blob upload to the repository — the one
+// request that only push permission passes — and cancels it at once. It
+// creates nothing, so its Op is always ensure.Unchanged. Failures are
+// *CheckError or *MismatchError values that unwrap to the ensure sentinels
+// (ErrUnauthorized, ErrForbidden, ErrInvalidSpec, ErrNotFound,
+// ErrUnavailable, ErrRateLimited) and say what to fix; the password and the
+// token appear in no error and no log line.
 //
-// Plan runs the same offline checks and a read-only credential check.
+// Plan runs the same offline checks and the credential check with reads
+// only; when the token lists what it grants, Plan knows push permission too.
 //
 // The simulator in registry/registrytest serves the same protocol with Basic
-// or Bearer authentication; the contract tests run against it and against a
+// or Bearer authentication (signed JWT tokens, or opaque ones); the contract tests run against it and against a
 // real CNCF Distribution registry (scripts/integration.d/registry.sh).
 package registry

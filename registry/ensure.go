@@ -14,14 +14,17 @@ const Kind = "registry login"
 
 // Ensure proves that spec's login may push to its image repository and
 // returns what Kamal's configuration gets. It checks the spec offline first,
-// then runs the registry's version check, its token exchange when it uses
-// Bearer tokens, and starts a blob upload to the repository — which only push
-// permission allows — and cancels it at once. Nothing is created: the Op is
-// always ensure.Unchanged. Kamal's local registry (Local) is checked offline
-// only.
+// then runs the registry's version check and, when the registry uses Bearer
+// tokens, the token exchange for push. A token that lists what it grants
+// (a JWT with an "access" claim, as Docker Hub, GitLab, Harbor, quay.io and
+// Distribution's token auth issue) decides: two reads, nothing written.
+// Otherwise — an opaque token (ghcr.io), Basic auth, or WithUploadCheck —
+// Ensure starts a blob upload to the repository, which only push permission
+// allows, and cancels it at once: one POST and one DELETE besides the reads.
+// Nothing is created either way: the Op is always ensure.Unchanged. Kamal's
+// local registry (Local) is checked offline only.
 //
-// Each check sends one POST and one DELETE (the cancelled upload) besides its
-// reads; transient failures (5xx, 429, dropped connections) are retried with
+// Transient failures (5xx, 429, dropped connections) are retried with
 // backoff (WithRetry), refusals are not.
 func Ensure(ctx context.Context, spec Spec, opts ...Option) (*Login, ensure.Op, error) {
 	o := newOptions(opts)
@@ -43,8 +46,10 @@ func Ensure(ctx context.Context, spec Spec, opts ...Option) (*Login, ensure.Op, 
 }
 
 // Plan checks the spec offline and the credentials with reads only (the
-// token exchange, or an authenticated version check); push permission is
-// proven by Ensure. It returns one unchanged "registry login" change.
+// token exchange, or an authenticated version check). When the registry's
+// token lists what it grants, Plan knows push permission as surely as
+// Ensure does and fails the same way; otherwise Ensure proves it with an
+// upload. It returns one unchanged "registry login" change.
 func Plan(ctx context.Context, spec Spec, opts ...Option) (ensure.Changes, error) {
 	o := newOptions(opts)
 	t, err := spec.resolve()
@@ -57,13 +62,20 @@ func Plan(ctx context.Context, spec Spec, opts ...Option) (ensure.Changes, error
 		return ensure.Changes{ch}, nil
 	}
 	c, err := newChecker(spec, t, o)
+	var pushKnown bool
 	if err == nil {
-		err = retry(ctx, o, c, "credentials", c.login)
+		err = retry(ctx, o, c, "credentials", func(ctx context.Context) (err error) {
+			pushKnown, err = c.login(ctx)
+			return err
+		})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("plan %s %q: %w", Kind, t.repository(), err)
 	}
 	ch.Detail = fmt.Sprintf("credentials of %q accepted; Ensure proves push permission", spec.Username)
+	if pushKnown {
+		ch.Detail = fmt.Sprintf("%q may push: the registry's token grants it", spec.Username)
+	}
 	return ensure.Changes{ch}, nil
 }
 

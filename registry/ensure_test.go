@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -35,25 +36,85 @@ func aliceSpec(srv *registrytest.Server, image string) registry.Spec {
 func fast() registry.Option { return registry.WithRetry(3, time.Millisecond) }
 
 func TestEnsureWritesNothing(t *testing.T) {
-	for _, mode := range []registrytest.AuthMode{registrytest.Basic, registrytest.Bearer} {
-		t.Run(mode.String(), func(t *testing.T) {
-			srv := newSim(t, registrytest.WithAuth(mode))
+	probe := []string{"POST /v2/me/shop/blobs/uploads/", "DELETE /v2/me/shop/blobs/uploads/"}
+	for _, tc := range []struct {
+		name string
+		sim  []registrytest.Option
+		opts []registry.Option
+		want []string // the mutating requests of one Ensure
+	}{
+		// Basic auth and opaque tokens say nothing about push: an upload is
+		// started and cancelled.
+		{name: "basic", want: probe},
+		{name: "bearer-opaque", sim: []registrytest.Option{registrytest.WithBearer(), registrytest.WithOpaqueTokens()}, want: probe},
+		// A token that lists what it grants decides: nothing is written.
+		{name: "bearer-jwt", sim: []registrytest.Option{registrytest.WithBearer()}},
+		{name: "bearer-jwt-upload-check", sim: []registrytest.Option{registrytest.WithBearer()},
+			opts: []registry.Option{registry.WithUploadCheck()}, want: probe},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newSim(t, tc.sim...)
 			for range 2 {
 				mark := srv.Knobs().Mark()
-				_, op, err := registry.Ensure(context.Background(), aliceSpec(srv, "me/shop"))
+				_, op, err := registry.Ensure(context.Background(), aliceSpec(srv, "me/shop"), tc.opts...)
 				require.NoError(t, err)
 				require.Equal(t, ensure.Unchanged, op)
-				// One started upload and its cancellation; nothing else
-				// written, nothing left behind.
 				var muts []string
 				for _, r := range sim.MutatingOf(srv.Knobs().Since(mark)) {
 					muts = append(muts, r.Method+" "+strings.TrimRightFunc(r.Path, func(c rune) bool { return c >= '0' && c <= '9' }))
 				}
-				require.Equal(t, []string{"POST /v2/me/shop/blobs/uploads/", "DELETE /v2/me/shop/blobs/uploads/"}, muts)
-				require.Zero(t, srv.OpenUploads())
+				require.Equal(t, tc.want, muts)
+				require.Zero(t, srv.OpenUploads(), "nothing left behind")
 			}
 		})
 	}
+}
+
+// The token's claims are read for the image's repository only, and a token
+// granting less than push is a refusal found with reads alone.
+func TestEnsureDecidesFromTokenClaims(t *testing.T) {
+	srv := registrytest.New(t, registrytest.WithBearer())
+	srv.AddUser("ci", "ci-pw-4e5f", "me/shop:push", "me/other:pull")
+	spec := registry.Spec{Server: srv.Host(), Username: "ci", Password: secret.New("ci-pw-4e5f"), Image: "me/shop"}
+
+	ch, err := registry.Plan(context.Background(), spec)
+	require.NoError(t, err)
+	require.Equal(t, `"ci" may push: the registry's token grants it`, ch[0].Detail)
+
+	spec.Image = "me/other"
+	for _, run := range []func() error{
+		func() error { _, _, err := registry.Ensure(context.Background(), spec); return err },
+		func() error { _, err := registry.Plan(context.Background(), spec); return err },
+	} {
+		err := run()
+		require.ErrorIs(t, err, ensure.ErrForbidden)
+		var ce *registry.CheckError
+		require.ErrorAs(t, err, &ce)
+		require.Contains(t, ce.Message, "grants pull on me/other, not push")
+		require.Contains(t, err.Error(), `"ci" may not push to `+srv.Host()+"/me/other")
+	}
+	require.Zero(t, srv.Knobs().Count("POST", "*"), "no upload was needed to know")
+
+	// The tokens it read are the simulator's, signed, and say what they
+	// grant: the client decided from real claims.
+	tok := issueToken(t, srv, "ci", "ci-pw-4e5f", "repository:me/other:push,pull")
+	c, err := srv.VerifyToken(tok)
+	require.NoError(t, err)
+	require.Equal(t, []registrytest.ClaimAccess{{Type: "repository", Name: "me/other", Actions: []string{"pull"}}}, c.Access)
+}
+
+func issueToken(t *testing.T, srv *registrytest.Server, user, pw, scope string) string {
+	t.Helper()
+	req, err := http.NewRequest("GET", srv.Realm()+"?service=registrytest&scope="+scope, nil)
+	require.NoError(t, err)
+	req.SetBasicAuth(user, pw)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	var body struct{ Token string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	return body.Token
 }
 
 func TestEnsureUnreachable(t *testing.T) {
@@ -88,7 +149,8 @@ func TestEnsureRetriesTransientFailures(t *testing.T) {
 		{Kind: sim.FailBeforeCommit, Method: "GET", Path: "/v2/", Status: 502},
 	} {
 		t.Run(string(f.Kind)+" "+f.Method, func(t *testing.T) {
-			srv := newSim(t, registrytest.WithBearer())
+			// Opaque tokens: the upload check runs, so its faults fire.
+			srv := newSim(t, registrytest.WithBearer(), registrytest.WithOpaqueTokens())
 			srv.Knobs().Inject(f)
 			var reports []string
 			var mu sync.Mutex
@@ -146,6 +208,13 @@ func TestEnsureNeverRetriesRefusals(t *testing.T) {
 
 	srv.Knobs().ResetLog()
 	_, _, err = registry.Ensure(context.Background(), registry.Spec{Server: srv.Host(), Username: "reader", Password: secret.New("reader-pw"), Image: "me/shop"}, fast())
+	require.ErrorIs(t, err, ensure.ErrForbidden)
+	require.Equal(t, 1, srv.Knobs().Count("GET", "/token"), "refused by the token's claims, once")
+	require.Zero(t, srv.Knobs().Count("POST", "*"))
+
+	// With an upload check the registry's refusal of the upload is final too.
+	srv.Knobs().ResetLog()
+	_, _, err = registry.Ensure(context.Background(), registry.Spec{Server: srv.Host(), Username: "reader", Password: secret.New("reader-pw"), Image: "me/shop"}, fast(), registry.WithUploadCheck())
 	require.ErrorIs(t, err, ensure.ErrForbidden)
 	require.Equal(t, 1, srv.Knobs().Count("POST", "*"))
 }

@@ -21,6 +21,7 @@ type options struct {
 	attempts       int
 	backoff        time.Duration
 	passwordSecret string
+	uploadCheck    bool
 }
 
 func newOptions(opts []Option) options {
@@ -107,3 +108,13 @@ func WithPasswordSecret(name string) Option {
 		}
 	}
 }
+
+// WithUploadCheck makes Ensure prove push permission by starting a blob
+// upload and cancelling it even when the registry's token already lists
+// push among the actions it grants. By default such a token decides with no
+// further request, and a run writes nothing; the upload also catches a
+// registry that refuses every push whatever the token says (Distribution in
+// read-only maintenance mode behind a token server), at the cost of a POST
+// and a DELETE on every run. Registries whose tokens say nothing (ghcr.io)
+// and Basic-auth registries are always checked with an upload.
+func WithUploadCheck() Option { return func(o *options) { o.uploadCheck = true } }

@@ -28,6 +28,7 @@ func TestPresets(t *testing.T) {
 		image      string // Login.Image
 		pushPath   string // the upload the check starts
 		bearer     bool
+		opaque     bool // the vendor's tokens don't list what they grant
 		realm      string
 		service    string
 		insecureOK bool
@@ -43,17 +44,17 @@ func TestPresets(t *testing.T) {
 			bearer: true, realm: "https://auth.docker.io/token", service: "registry.docker.io"},
 		{name: "ghcr", spec: registry.GHCR("octo", secret.New(token), "ghcr.io/octo/shop"),
 			server: "ghcr.io", user: "octo", image: "octo/shop", pushPath: "/v2/octo/shop/blobs/uploads/",
-			bearer: true, realm: "https://ghcr.io/token", service: "ghcr.io"},
+			bearer: true, opaque: true, realm: "https://ghcr.io/token", service: "ghcr.io"},
 		{name: "quay robot", spec: registry.Quay("acme+deployer", secret.New(token), "acme/shop"),
 			server: "quay.io", user: "acme+deployer", image: "acme/shop", pushPath: "/v2/acme/shop/blobs/uploads/",
 			bearer: true, realm: "https://quay.io/v2/auth", service: "quay.io"},
 		{name: "ecr public", spec: registry.ECRPublic(secret.New(token), "public.ecr.aws/a1b2c3/shop"),
 			server: "public.ecr.aws", user: "AWS", image: "a1b2c3/shop", pushPath: "/v2/a1b2c3/shop/blobs/uploads/",
-			bearer: true, realm: "https://public.ecr.aws/token/", service: "public.ecr.aws"},
+			bearer: true, opaque: true, realm: "https://public.ecr.aws/token/", service: "public.ecr.aws"},
 		{name: "artifact registry", spec: registry.GAR("europe-west3", b64key, "proj/apps/shop"),
 			server: "europe-west3-docker.pkg.dev", user: "_json_key_base64", image: "proj/apps/shop",
 			pushPath: "/v2/proj/apps/shop/blobs/uploads/",
-			bearer:   true, realm: "https://europe-west3-docker.pkg.dev/v2/token", service: "europe-west3-docker.pkg.dev"},
+			bearer:   true, opaque: true, realm: "https://europe-west3-docker.pkg.dev/v2/token", service: "europe-west3-docker.pkg.dev"},
 		{name: "artifact registry json key", spec: registry.GAR("us-central1", secret.New(`{"type":"service_account"}`), "proj/apps/shop"),
 			server: "us-central1-docker.pkg.dev", user: "_json_key", image: "proj/apps/shop",
 			pushPath: "/v2/proj/apps/shop/blobs/uploads/"},
@@ -73,6 +74,9 @@ func TestPresets(t *testing.T) {
 			if tc.bearer {
 				opts = append(opts, registrytest.WithBearer(), registrytest.WithRealm(tc.realm), registrytest.WithService(tc.service))
 			}
+			if tc.opaque {
+				opts = append(opts, registrytest.WithOpaqueTokens())
+			}
 			srv := registrytest.New(t, opts...)
 			srv.AddUser(tc.spec.Username, tc.spec.Password.Reveal(), "push")
 			require.NoError(t, tc.spec.Validate())
@@ -86,11 +90,25 @@ func TestPresets(t *testing.T) {
 			require.Equal(t, tc.server+"/"+tc.image, login.Repository())
 			require.Equal(t, "KAMAL_REGISTRY_PASSWORD", login.PasswordSecret)
 			require.False(t, login.Local())
-			require.Equal(t, 1, srv.Knobs().Count("POST", tc.pushPath), "the push check targets the image's repository")
+			if tc.bearer && !tc.opaque {
+				// The token lists what it grants: nothing is written.
+				require.Zero(t, srv.Knobs().Count("POST", "*"), "the token's claims decide")
+			} else {
+				require.Equal(t, 1, srv.Knobs().Count("POST", tc.pushPath), "the push check targets the image's repository")
+			}
 			if tc.bearer {
 				u, err := url.Parse(tc.realm)
 				require.NoError(t, err)
 				require.Equal(t, 1, srv.Knobs().Count("GET", u.Path), "one token exchange")
+				var scopes []string
+				for _, r := range srv.Knobs().Requests() {
+					if r.Path == u.Path {
+						q, err := url.ParseQuery(r.Query)
+						require.NoError(t, err)
+						scopes = append(scopes, q["scope"]...)
+					}
+				}
+				require.Equal(t, []string{"repository:" + tc.image + ":push,pull"}, scopes, "the token is asked for the image's repository")
 			}
 			require.Zero(t, srv.OpenUploads())
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -137,7 +138,11 @@ func (p *Provider) Ensure(ctx context.Context, spec dns.RecordSpec) (*dns.Record
 		TTL: got.TTL, Proxied: got.Proxied, Nameservers: append([]string(nil), z.NameServers...),
 	}
 	if p.opts.verify && !out.Proxied {
-		if err := dns.Verify(ctx, out, p.opts.verifyOpts...); err != nil {
+		vopts := p.opts.verifyOpts
+		if op != ensure.Unchanged {
+			vopts = append(slices.Clip(vopts), dns.AfterChange())
+		}
+		if err := dns.Verify(ctx, out, vopts...); err != nil {
 			return out, op, fmt.Errorf("%s: %w", what, err)
 		}
 	}

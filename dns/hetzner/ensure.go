@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
@@ -41,7 +42,11 @@ func (p *Provider) Ensure(ctx context.Context, spec dns.RecordSpec) (*dns.Record
 		if !st.mutates() {
 			rec := p.record(z, w, wd.set)
 			if p.cfg.verify {
-				if err := dns.Verify(ctx, rec, p.cfg.verifyOpts...); err != nil {
+				vopts := p.cfg.verifyOpts
+				if op != ensure.Unchanged {
+					vopts = append(slices.Clip(vopts), dns.AfterChange())
+				}
+				if err := dns.Verify(ctx, rec, vopts...); err != nil {
 					return rec, op, fmt.Errorf("%s: %w", what, err)
 				}
 			}

@@ -1,8 +1,7 @@
 package registrytest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -161,7 +160,11 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	tok := newToken()
+	tok, err := s.newToken(g)
+	if err != nil {
+		writeTokenError(w, http.StatusInternalServerError, "token signing failed")
+		return
+	}
 	s.mu.Lock()
 	s.tokens[tok] = g
 	s.mu.Unlock()
@@ -172,8 +175,11 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func newToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+// newToken returns a token for g: a signed JWT carrying the grant in its
+// "access" claim, or with WithOpaqueTokens a string that says nothing.
+func (s *Server) newToken(g *grant) (string, error) {
+	if s.signer == nil {
+		return base64.StdEncoding.EncodeToString([]byte("v1:" + randomHex(24))), nil
+	}
+	return s.signer.issue(g, s.cfg.service, time.Now())
 }

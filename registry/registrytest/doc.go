@@ -9,6 +9,9 @@
 //     `WWW-Authenticate: Bearer realm=…,service=…,scope=…`, a token endpoint
 //     (at /token on the same host) that checks the user's password and grants
 //     only the scopes that user holds, and bearer tokens on every request.
+//     Tokens are JWTs signed with ES256 whose "access" claim lists what they
+//     grant, as Distribution's token servers issue (VerifyToken reads one);
+//     WithOpaqueTokens issues tokens that say nothing, as ghcr.io's.
 //
 // Users are added with AddUser and hold scopes ("pull", "push", "delete", or
 // per repository "me/shop:pull"). A user without push on a repository is

@@ -32,6 +32,7 @@ type config struct {
 	denyStatus int
 	readOnly   bool
 	realm      string
+	opaque     bool
 }
 
 func defaults() config {
@@ -69,3 +70,10 @@ func WithReadOnly() Option { return func(c *config) { c.readOnly = true } }
 // "https://auth.docker.io/token" or "https://ghcr.io/token"; the simulator
 // answers at the realm's path whatever the host.
 func WithRealm(url string) Option { return func(c *config) { c.realm = url } }
+
+// WithOpaqueTokens makes the token endpoint issue tokens that say nothing
+// about what they grant (a base64 string, as ghcr.io's are) instead of JWTs
+// whose "access" claim lists the granted actions, as Distribution's token
+// servers — Docker Hub's, GitLab's, Harbor's, quay.io's — issue. A client
+// must then try an operation to learn whether it is allowed.
+func WithOpaqueTokens() Option { return func(c *config) { c.opaque = true } }

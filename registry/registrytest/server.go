@@ -28,6 +28,8 @@ type Server struct {
 	host  string
 	// tokenPath is where the token endpoint answers: the realm's path.
 	tokenPath string
+	// signer signs tokens; nil with WithOpaqueTokens.
+	signer *signer
 
 	mu      sync.Mutex
 	users   map[string]*user
@@ -74,6 +76,12 @@ func Start(opts ...Option) (*Server, error) {
 		uploads: map[string]string{},
 	}
 	s.tokenPath = "/token"
+	if !cfg.opaque {
+		if s.signer, err = newSigner(); err != nil {
+			_ = ln.Close()
+			return nil, fmt.Errorf("start registry simulator: token key: %w", err)
+		}
+	}
 	if cfg.realm != "" {
 		u, err := url.Parse(cfg.realm)
 		if err != nil || u.Path == "" {

@@ -1,6 +1,7 @@
 package registrytest_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -173,10 +174,30 @@ func TestTokenFlow(t *testing.T) {
 	resp, body := do(t, "POST", srv.URL()+"/v2/me/other/blobs/uploads/", bearer(tb.Token))
 	require.Equal(t, 403, resp.StatusCode)
 	require.Contains(t, body, `"code":"DENIED"`)
+	// The token is a signed JWT saying exactly that.
+	require.True(t, srv.IssuesJWT())
+	c, err := srv.VerifyToken(tb.Token)
+	require.NoError(t, err)
+	require.Equal(t, "alice", c.Subject)
+	require.Equal(t, "registry.test", c.Audience)
+	require.Equal(t, int64(300), c.ExpiresAt-c.IssuedAt)
+	require.Equal(t, []registrytest.ClaimAccess{{Type: "repository", Name: "me/shop", Actions: []string{"pull", "push"}}}, c.Access)
+	parts := strings.Split(tb.Token, ".")
+	header, err := base64.RawURLEncoding.DecodeString(parts[0])
+	require.NoError(t, err)
+	require.Contains(t, string(header), `"alg":"ES256"`)
+	// A token whose claims were changed no longer verifies.
+	forged := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"alice","access":[{"type":"repository","name":"me/other","actions":["push"]}]}`)) + "." + parts[2]
+	_, err = srv.VerifyToken(forged)
+	require.Error(t, err)
 
 	// Anonymous tokens carry no access.
 	status, tb = token(nil, "service=registry.test&scope=repository:me/shop:pull")
 	require.Equal(t, 200, status)
+	c, err = srv.VerifyToken(tb.Token)
+	require.NoError(t, err)
+	require.Empty(t, c.Subject)
+	require.Empty(t, c.Access)
 	resp, _ = do(t, "GET", srv.URL()+"/v2/me/shop/tags/list", bearer(tb.Token))
 	require.Equal(t, 403, resp.StatusCode)
 
@@ -185,6 +206,26 @@ func TestTokenFlow(t *testing.T) {
 	srv.RemoveUser("alice")
 	resp, _ = do(t, "GET", srv.URL()+"/v2/", bearer(tb.Token))
 	require.Equal(t, 401, resp.StatusCode)
+}
+
+// Opaque tokens (as ghcr.io's) work the same and say nothing.
+func TestOpaqueTokens(t *testing.T) {
+	srv := registrytest.New(t, registrytest.WithBearer(), registrytest.WithOpaqueTokens())
+	srv.AddUser("alice", "pw-a", "me/shop:push")
+	require.False(t, srv.IssuesJWT())
+	req, err := http.NewRequest("GET", srv.Realm()+"?service=registrytest&scope=repository:me/shop:pull,push", nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("alice", "pw-a")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var tb tokenBody
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tb))
+	_ = resp.Body.Close()
+	require.NotContains(t, tb.Token, ".")
+	_, err = srv.VerifyToken(tb.Token)
+	require.Error(t, err)
+	resp2, _ := do(t, "POST", srv.URL()+"/v2/me/shop/blobs/uploads/", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tb.Token) })
+	require.Equal(t, 202, resp2.StatusCode)
 }
 
 func TestDenyUnauthorizedInsufficientScope(t *testing.T) {
