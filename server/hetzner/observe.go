@@ -43,24 +43,16 @@ func (p *Provider) observe(ctx context.Context, spec server.Spec) (*world, error
 		return nil, ensure.Invalid("hetzner.token", "", "missing", "create an API token with read & write access in the Hetzner Cloud console (Security → API tokens)")
 	}
 	w := &world{spec: spec, keyFP: ssh.FingerprintLegacyMD5(spec.SSHKey)}
+	if pr, ok := p.primed.Take(primeKey(spec)); ok {
+		return p.observePrimed(ctx, w, pr)
+	}
 	// Not errgroup.WithContext: one failed look-up must not cancel the
 	// catalog reads, whose errors are reported first.
 	var (
 		r reads
 		g errgroup.Group
 	)
-	g.Go(func() error {
-		r.loc, _, r.locErr = p.api.Location.GetByName(ctx, spec.Location)
-		return nil
-	})
-	g.Go(func() error {
-		r.stype, _, r.stypeErr = p.api.ServerType.GetByName(ctx, spec.Type)
-		return nil
-	})
-	g.Go(func() error {
-		r.images, r.imagesErr = p.api.Image.AllWithOpts(ctx, hcloud.ImageListOpts{Name: spec.Image, IncludeDeprecated: true})
-		return nil
-	})
+	p.readCatalog(ctx, &g, spec, &r)
 	g.Go(func() (err error) {
 		if w.key, _, err = p.api.SSHKey.GetByFingerprint(ctx, w.keyFP); err != nil {
 			return fmt.Errorf("look up ssh key: %w", p.convert(err))
@@ -96,6 +88,25 @@ func (p *Provider) observe(ctx context.Context, spec server.Spec) (*world, error
 	}
 	if w.key == nil && w.keyByName != nil && w.keyByName.Fingerprint == w.keyFP {
 		w.key = w.keyByName // uploaded between the two look-ups
+	}
+	return w, nil
+}
+
+// observePrimed completes w from what Validate read moments ago: only the
+// login key, unknown then, may need a read — none when the key under the
+// spec's name is this one, as on every run after the first.
+func (p *Provider) observePrimed(ctx context.Context, w *world, pr *primed) (*world, error) {
+	w.keyByName, w.fw, w.srv = pr.keyByName, pr.fw, pr.srv
+	if err := p.preflight(ctx, w, pr.r); err != nil {
+		return nil, err
+	}
+	if w.keyByName != nil && w.keyByName.Fingerprint == w.keyFP {
+		w.key = w.keyByName
+		return w, nil
+	}
+	var err error
+	if w.key, _, err = p.api.SSHKey.GetByFingerprint(ctx, w.keyFP); err != nil {
+		return nil, fmt.Errorf("look up ssh key: %w", p.convert(err))
 	}
 	return w, nil
 }

@@ -6,13 +6,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/assemblekit/assemble/internal/hcloudx"
+	"github.com/assemblekit/assemble/internal/prime"
 	"github.com/assemblekit/assemble/secret"
 	"github.com/assemblekit/assemble/server"
 )
@@ -52,10 +52,8 @@ type Provider struct {
 	// looked for, never repeated blindly.
 	once *hcloud.Client
 
-	// valid remembers specs Validate passed (by location, type, image and
-	// memory floor): the catalog doesn't change between runs of a recipe.
-	validMu sync.Mutex
-	valid   map[string]bool
+	// primed is what Validate read, for the Ensure that follows.
+	primed prime.Cache[string, *primed]
 }
 
 type config struct {
