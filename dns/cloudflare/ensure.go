@@ -13,8 +13,6 @@ import (
 	"github.com/assemblekit/assemble/ensure"
 )
 
-// prepare validates and normalizes the spec and checks token and zone: all
-// before any mutating call.
 // check is what prepare knows without asking Cloudflare.
 func (p *Provider) check(spec dns.RecordSpec, full bool) error {
 	var err error
@@ -32,28 +30,26 @@ func (p *Provider) check(spec dns.RecordSpec, full bool) error {
 	return err
 }
 
-// Validate implements dns.Validator: the spec against Cloudflare's rules and
-// the token's form, without a request.
-func (p *Provider) Validate(_ context.Context, spec dns.RecordSpec) error {
-	spec = spec.Normalized()
-	if err := p.check(spec, true); err != nil {
-		return fmt.Errorf("check dns record %q: %w", spec.Name, err)
-	}
-	if err := p.checkTokenForm(); err != nil {
-		return fmt.Errorf("check dns record %q: %w", spec.Name, err)
-	}
-	return nil
-}
-
-var _ dns.Validator = (*Provider)(nil)
-
+// prepare validates and normalizes the spec and checks token and zone: all
+// before any mutating call. A zone Validate found for the same name moments
+// ago is taken instead of being looked up again.
 func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full bool) (dns.RecordSpec, zoneInfo, error) {
 	spec = spec.Normalized()
 	if err := p.check(spec, full); err != nil {
 		return spec, zoneInfo{}, err
 	}
-	// The token check and the zone look-up go out together; a refused
-	// token is reported as such even though the look-up fails too.
+	if z, ok := p.primed.Take(primeKey{spec.Name, spec.Type}); ok {
+		p.debug(ctx, "cloudflare zone primed by validate", "zone", z.Name, "id", z.ID)
+		return spec, z, nil
+	}
+	z, err := p.zoneOf(ctx, spec.Name)
+	return spec, z, err
+}
+
+// zoneOf checks the token and finds name's zone in one round: the token
+// check and the zone look-up go out together, and a refused token is
+// reported as such even though the look-up fails too.
+func (p *Provider) zoneOf(ctx context.Context, name string) (zoneInfo, error) {
 	var (
 		z       zoneInfo
 		zoneErr error
@@ -62,14 +58,14 @@ func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full bool) 
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		z, zoneErr = p.findZone(ctx, spec.Name)
+		z, zoneErr = p.findZone(ctx, name)
 	}()
 	tokenErr := p.checkToken(ctx)
 	wg.Wait()
 	if tokenErr != nil {
-		return spec, zoneInfo{}, tokenErr
+		return zoneInfo{}, tokenErr
 	}
-	return spec, z, zoneErr
+	return z, zoneErr
 }
 
 // look lists the records at the spec's name and sorts them out.

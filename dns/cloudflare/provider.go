@@ -13,6 +13,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v7/zones"
 
 	"github.com/assemblekit/assemble/dns"
+	"github.com/assemblekit/assemble/internal/prime"
 	"github.com/assemblekit/assemble/secret"
 )
 
@@ -29,6 +30,9 @@ type Provider struct {
 
 	mu       sync.Mutex
 	verified bool // the token verified once; it is not asked again
+
+	// primed holds the zones Validate found, for the Ensure that follows.
+	primed prime.Cache[primeKey, zoneInfo]
 }
 
 var (

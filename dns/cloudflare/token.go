@@ -12,8 +12,6 @@ import (
 	"github.com/assemblekit/assemble/secret"
 )
 
-// checkToken asks /user/tokens/verify once per Provider. It uses the plain
-// HTTP client: the SDK's user service would drag in account packages.
 // checkTokenForm checks what can be known about the token without asking.
 func (p *Provider) checkTokenForm() error {
 	const op = "verify cloudflare token"
@@ -26,6 +24,8 @@ func (p *Provider) checkTokenForm() error {
 	return nil
 }
 
+// checkToken asks /user/tokens/verify once per Provider. It uses the plain
+// HTTP client: the SDK's user service would drag in account packages.
 func (p *Provider) checkToken(ctx context.Context) error {
 	p.mu.Lock()
 	ok := p.verified
