@@ -2,8 +2,10 @@ package assemble
 
 import (
 	"context"
+	"slices"
 
 	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/internal/prime"
 	"github.com/assemblekit/assemble/registry"
 )
 
@@ -21,17 +23,37 @@ func (r *Recipe) Registry(spec registry.Spec, opts ...registry.Option) *Recipe {
 type registryStep struct {
 	spec registry.Spec
 	opts []registry.Option
+	// proven is what the preflight proved, for the Ensure that follows.
+	proven prime.Cache[string, *registry.Proof]
 }
 
 func (s *registryStep) Name() string    { return StepRegistry }
 func (s *registryStep) Needs() []string { return nil }
 
-// Validate checks the spec (server, image, credentials present) before
-// anything runs; the push check itself is Ensure's.
-func (s *registryStep) Validate(context.Context) error { return s.spec.Validate() }
+// Validate checks the spec offline and the credentials with reads only
+// (registry.Prove) before anything runs, so a wrong password or a login
+// without push stops the recipe before its first change. When those reads
+// proved push permission too, Ensure uses the proof and sends nothing.
+func (s *registryStep) Validate(ctx context.Context) error {
+	if err := s.spec.Validate(); err != nil {
+		return err
+	}
+	proof, err := registry.Prove(ctx, s.spec, s.opts...)
+	if err != nil {
+		return err
+	}
+	if proof != nil {
+		s.proven.Put("", proof)
+	}
+	return nil
+}
 
 func (s *registryStep) Ensure(ctx context.Context, out *Outputs) (ensure.Op, error) {
-	login, op, err := registry.Ensure(ctx, s.spec, s.opts...)
+	opts := s.opts
+	if proof, ok := s.proven.Take(""); ok {
+		opts = append(slices.Clip(opts), registry.WithProof(proof))
+	}
+	login, op, err := registry.Ensure(ctx, s.spec, opts...)
 	if err != nil {
 		return "", err
 	}

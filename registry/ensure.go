@@ -24,6 +24,9 @@ const Kind = "registry login"
 // Nothing is created either way: the Op is always ensure.Unchanged. Kamal's
 // local registry (Local) is checked offline only.
 //
+// With WithProof, a fresh Proof from Prove for the same spec stands in for
+// the network check.
+//
 // Transient failures (5xx, 429, dropped connections) are retried with
 // backoff (WithRetry), refusals are not.
 func Ensure(ctx context.Context, spec Spec, opts ...Option) (*Login, ensure.Op, error) {
@@ -31,6 +34,10 @@ func Ensure(ctx context.Context, spec Spec, opts ...Option) (*Login, ensure.Op, 
 	t, err := spec.resolve()
 	if err != nil {
 		return nil, ensure.Unchanged, fmt.Errorf("ensure %s %q: %w", Kind, describe(spec), err)
+	}
+	if !t.local && o.proof.proves(spec, t, o.now()) && !o.uploadCheck {
+		o.logger.Debug("registry login proven to push by the preflight", "server", t.server, "repository", t.image, "user", spec.Username)
+		return newLogin(spec, t, o), ensure.Unchanged, nil
 	}
 	if !t.local {
 		c, err := newChecker(spec, t, o)

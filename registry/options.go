@@ -22,6 +22,8 @@ type options struct {
 	backoff        time.Duration
 	passwordSecret string
 	uploadCheck    bool
+	proof          *Proof
+	now            func() time.Time
 }
 
 func newOptions(opts []Option) options {
@@ -32,6 +34,7 @@ func newOptions(opts []Option) options {
 		attempts:       3,
 		backoff:        500 * time.Millisecond,
 		passwordSecret: DefaultPasswordSecret,
+		now:            time.Now,
 	}
 	for _, f := range opts {
 		f(&o)
