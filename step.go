@@ -37,7 +37,11 @@ type Destroyer interface {
 // Validator is a Step that can check its input before anything runs:
 // Ensure calls Validate on every step that has one, all at once, before the
 // first step starts, and on any failure runs nothing. Validate uses reads
-// only (a catalog, a CLI's sign-in status) and needs no other step's output.
+// only (a catalog, a token check, a look-up of what exists, a CLI's sign-in
+// status) and needs no other step's output. What it read, the step's Ensure
+// may use moments later instead of reading again (the providers keep it
+// with a short lifetime), so the preflight costs a converged re-run nothing
+// extra.
 type Validator interface {
 	Validate(ctx context.Context) error
 }
