@@ -59,9 +59,16 @@ func WithScrub(vs ...secret.Value) RunOption {
 
 // Run runs cmd through the login user's shell and waits for it. A non-zero
 // exit is an *ExitError (the Result is returned too). Cancelling ctx, or the
-// WithTimeout deadline passing, kills the remote command and closes the
-// session. cmd must hold no secrets: it is logged at Debug level and appears
-// in errors. Output is never logged.
+// WithTimeout deadline passing, returns at once: Run asks the server to
+// send the command SIGKILL and closes the session. Servers that honour the
+// signal request stop the command; OpenSSH's sshd (9.2 at least) refuses
+// it, and a command that neither reads its input nor writes its output then
+// runs on to its end on the host. That is the behaviour assemble's commands
+// are written for: they are short reads, or installs that must not be
+// killed halfway (a package manager cut off mid-install leaves its lock and
+// a half-configured package behind), and each is safe to run again.
+// cmd must hold no secrets: it is logged at Debug level and appears in
+// errors. Output is never logged.
 func (c *Client) Run(ctx context.Context, cmd string, opts ...RunOption) (*Result, error) {
 	var rc runConfig
 	for _, o := range opts {
