@@ -112,7 +112,11 @@ func (r *Recipe) Ensure(ctx context.Context) (*Outputs, error) {
 
 // Destroy removes what the recipe owns, in reverse dependency order, and
 // reports what it removed. Resources that aren't the recipe's are never
-// touched, and neither is the SSH key file.
+// touched, and neither is the SSH key file. A step that fails stops only
+// the steps it depends on: when the DNS record can't be removed (a revoked
+// token), the server stays too — deleting it would leave the record
+// pointing at an address the cloud hands to its next customer — while the
+// bucket and the rest go; run Destroy again once the cause is fixed.
 func (r *Recipe) Destroy(ctx context.Context) (ensure.Changes, error) {
 	_, changes, err := r.run(ctx, ActionDestroy)
 	return changes, err
