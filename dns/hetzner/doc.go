@@ -1,9 +1,15 @@
 // Package hetzner is the dns.Provider for Hetzner DNS, which lives in the
 // Hetzner Cloud API as zones and RRsets (hcloud-go's ZoneClient).
 //
-// Ensure finds the zone by the longest suffix of the record name (the first
-// read also proves the token), requires it to be a primary zone, and only
-// then changes anything.
+// Ensure finds the zone by the longest suffix of the record name (every
+// candidate looked up at once; the first read also proves the token),
+// requires it to be a primary zone, and only then changes anything.
+// Validate, which the Recipe runs for every step before anything changes,
+// makes that look-up itself, so a refused token or an unknown zone stops
+// the run before any step has changed anything; the zone it found is taken
+// by the Ensure (or Plan) that follows for the same record instead of being
+// looked up again, once and only while fresh (internal/prime). The RRsets
+// are always read by Ensure itself.
 //
 // Ownership. Hetzner groups records into RRsets (one name and type, several
 // values), so the provider marks ownership at two levels:

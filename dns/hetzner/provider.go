@@ -11,6 +11,7 @@ import (
 
 	"github.com/assemblekit/assemble/dns"
 	"github.com/assemblekit/assemble/internal/hcloudx"
+	"github.com/assemblekit/assemble/internal/prime"
 	"github.com/assemblekit/assemble/secret"
 )
 
@@ -34,6 +35,9 @@ type Provider struct {
 	// once never retries: mutating calls, after which the provider looks
 	// again instead.
 	once *hcloud.Client
+
+	// primed holds the zones Validate found, for the Ensure that follows.
+	primed prime.Cache[primeKey, *hcloud.Zone]
 }
 
 type config struct {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
@@ -35,10 +36,8 @@ func relName(name, zone string) string {
 	return strings.TrimSuffix(name, "."+zone)
 }
 
-// prepare validates and normalizes the spec, then finds its zone: the first
-// request, so a bad token fails here, before any change.
-func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full bool) (dns.RecordSpec, *hcloud.Zone, error) {
-	spec = spec.Normalized()
+// check is what prepare knows without asking Hetzner.
+func (p *Provider) check(spec dns.RecordSpec, full bool) error {
 	var err error
 	if full {
 		err = spec.Validate()
@@ -57,21 +56,50 @@ func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full bool) 
 	if err == nil && strings.ContainsAny(p.token.Reveal(), " \t\r\n") {
 		err = ensure.Invalid("hetzner.token", "", "the API token contains whitespace", "copy the token again, without spaces or line breaks")
 	}
-	if err != nil {
+	return err
+}
+
+// prepare validates and normalizes the spec, then finds its zone: the first
+// request, so a bad token fails here, before any change. A zone Validate
+// found for the same record moments ago is taken instead of being looked up
+// again.
+func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full bool) (dns.RecordSpec, *hcloud.Zone, error) {
+	spec = spec.Normalized()
+	if err := p.check(spec, full); err != nil {
 		return spec, nil, err
+	}
+	if z, ok := p.primed.Take(primeKey{spec.Name, spec.Type}); ok {
+		p.debug(ctx, "hetzner dns zone primed by validate", "zone", z.Name, "id", z.ID)
+		return spec, z, nil
 	}
 	z, err := p.findZone(ctx, spec.Name)
 	return spec, z, err
 }
 
 // findZone finds the zone with the longest name that is a suffix of name,
-// and requires primary mode.
+// and requires primary mode. The candidates are looked up at once, so
+// finding the zone of a.b.example.com costs one round trip, not three; the
+// answers are then read longest first, as if asked one after the other (an
+// error on a shorter candidate than the zone found doesn't matter).
 func (p *Provider) findZone(ctx context.Context, name string) (*hcloud.Zone, error) {
 	tried := zoneCandidates(name)
-	for _, cand := range tried {
-		z, _, err := p.api.Zone.GetByName(ctx, cand)
-		if err != nil {
-			return nil, p.wrap(fmt.Sprintf("find zone %s", cand), err)
+	found := make([]*hcloud.Zone, len(tried))
+	errs := make([]error, len(tried))
+	var wg sync.WaitGroup
+	for i, cand := range tried {
+		wg.Go(func() {
+			z, _, err := p.api.Zone.GetByName(ctx, cand)
+			if err != nil {
+				errs[i] = p.wrap(fmt.Sprintf("find zone %s", cand), err)
+				return
+			}
+			found[i] = z
+		})
+	}
+	wg.Wait()
+	for i, z := range found { // longest first
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
 		if z == nil {
 			continue

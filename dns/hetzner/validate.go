@@ -1,0 +1,38 @@
+package hetzner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/assemblekit/assemble/dns"
+)
+
+var _ dns.Validator = (*Provider)(nil)
+
+// primeKey is what a primed zone was read for: the normalized record name
+// (the zone depends on nothing else, the token being the Provider's own)
+// and the type, so the A and the AAAA step of one name each get theirs.
+type primeKey struct{ name, typ string }
+
+// Validate implements dns.Validator. It checks the spec against Hetzner
+// DNS's rules and the token's form without a request, then looks up the
+// zone of spec.Name — every candidate at once, one round, and the request
+// that proves the token. A refused token is the *Error Ensure would return
+// (ensure.ErrUnauthorized), a missing or secondary zone the *ZoneError. The
+// zone found primes Ensure (or Plan) for the same name and type: taken
+// once, within prime.DefaultTTL, instead of being looked up again. The
+// RRsets are not read: Ensure reads them when it runs, since spec.Content
+// (the server's address) is often known only then.
+func (p *Provider) Validate(ctx context.Context, spec dns.RecordSpec) error {
+	spec = spec.Normalized()
+	what := fmt.Sprintf("check dns record %q", spec.Name)
+	if err := p.check(spec, true); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	z, err := p.findZone(ctx, spec.Name)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	p.primed.Put(primeKey{spec.Name, spec.Type}, z)
+	return nil
+}
