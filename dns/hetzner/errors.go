@@ -29,7 +29,14 @@ type Error struct {
 
 // Error implements error.
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s: hetzner answered %d %s: %s", e.Op, e.Status, e.Code, e.Message)
+	s := fmt.Sprintf("%s: hetzner answered %d %s: %s", e.Op, e.Status, e.Code, e.Message)
+	switch e.Code {
+	case "unauthorized":
+		s += " (check hetzner.token: create an API token (read & write) in the Hetzner Console project that holds the zone)"
+	case "token_readonly", "forbidden":
+		s += " (hetzner.token needs read & write: create such a token in the Hetzner Console project that holds the zone)"
+	}
+	return s
 }
 
 // Unwrap returns the sentinel for the code.

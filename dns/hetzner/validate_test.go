@@ -205,7 +205,7 @@ func TestValidateRefusals(t *testing.T) {
 		offline  bool
 	}{
 		{name: "bad token", p: hetzner.New(secret.New("wrong-token"), hetzner.WithEndpoint(e.srv.URL())),
-			is: []error{ensure.ErrUnauthorized}, contains: []string{"unauthorized"}},
+			is: []error{ensure.ErrUnauthorized}, contains: []string{"unauthorized", "hetzner.token", "read & write"}},
 		{name: "unknown zone", spec: func(s *dns.RecordSpec) { s.Name = "shop.unknown.net" },
 			is: []error{ensure.ErrNotFound, ensure.ErrInvalidSpec}, contains: []string{"no zone named shop.unknown.net or unknown.net", "zones there: example.com, secondary.dev", "add the zone"}},
 		{name: "secondary zone", spec: func(s *dns.RecordSpec) { s.Name = "www.secondary.dev" },
