@@ -21,7 +21,7 @@ import (
 )
 
 // hold is how long each request is held while rounds are counted.
-const hold = 60 * time.Millisecond
+const hold = 100 * time.Millisecond
 
 // preflightSpec is the spec as the Recipe's preflight passes it: the
 // server's address is not known yet, a placeholder stands in.
