@@ -80,7 +80,11 @@ func (r *recorder) since(mark int) []string {
 
 func (tg target) provider(t *testing.T, secretKey string) (*s3.Provider, *recorder) {
 	t.Helper()
-	rec := &recorder{next: http.DefaultTransport}
+	// A transport of its own, whose idle connections are closed when the
+	// test ends: see idleClosed.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	rec := &recorder{next: tr}
 	p := s3.New(tg.endpoint, tg.region, secret.New(tg.accessKey), secret.New(secretKey),
 		s3.WithTransport(rec), s3.WithPathStyle(), s3.WithMaxRetries(2))
 	return p, rec

@@ -27,6 +27,8 @@ func (p *Provider) Destroy(ctx context.Context, spec storage.BucketSpec) (ensure
 	if err := p.check(spec); err != nil {
 		return fail(err)
 	}
+	// Whatever a Validate read before is about to be untrue.
+	p.primed.Forget(p.primeKey(spec))
 	o, err := p.observe(ctx, spec)
 	if err != nil {
 		return fail(err)

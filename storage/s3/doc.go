@@ -8,7 +8,13 @@
 // tagging, so a marker works everywhere), and puts the bucket's CORS rules,
 // public-read policy and versioning in place, comparing what is there
 // semantically and writing only what differs. A second Ensure on a converged
-// bucket sends only reads.
+// bucket sends only reads, all at once: one round trip.
+//
+// Validate (the Recipe's preflight, before any step changes anything) checks
+// the configuration and the spec offline, then makes that same round of
+// reads, so keys the vendor rejects or a bucket owned by someone else stop
+// the run before it starts; what it read primes the Ensure that follows,
+// which then reads nothing.
 //
 // Plan says what Ensure would do with reads only; Destroy deletes only a
 // bucket marked as owned by the spec's Owner and refuses a non-empty one

@@ -16,7 +16,8 @@ import (
 // mutating request was sent).
 //
 // The spec is validated and the credentials proven (a ListBuckets) before
-// anything mutates. A name held by another account, a bucket marked with
+// anything mutates; the bucket's state is read in one parallel round, or
+// taken from what Validate read for the same spec moments ago. A name held by another account, a bucket marked with
 // another owner, or an unmarked bucket with objects in it (unless
 // spec.Adopt) fails with an error that unwraps to ensure.ErrConflict.
 func (p *Provider) Ensure(ctx context.Context, spec storage.BucketSpec) (*storage.Bucket, ensure.Op, error) {
@@ -26,7 +27,7 @@ func (p *Provider) Ensure(ctx context.Context, spec storage.BucketSpec) (*storag
 	if err := p.check(spec); err != nil {
 		return fail(err)
 	}
-	o, err := p.observe(ctx, spec)
+	o, err := p.look(ctx, spec)
 	if err != nil {
 		return fail(err)
 	}

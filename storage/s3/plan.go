@@ -17,12 +17,13 @@ type step struct {
 	do     func(ctx context.Context) error
 }
 
-// Plan returns the changes Ensure would make, using reads only.
+// Plan returns the changes Ensure would make, using reads only (none when
+// Validate read the same spec moments ago).
 func (p *Provider) Plan(ctx context.Context, spec storage.BucketSpec) (ensure.Changes, error) {
 	if err := p.check(spec); err != nil {
 		return nil, fmt.Errorf("plan bucket %q: %w", spec.Name, err)
 	}
-	o, err := p.observe(ctx, spec)
+	o, err := p.look(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("plan bucket %q: %w", spec.Name, err)
 	}
@@ -37,13 +38,32 @@ func (p *Provider) Plan(ctx context.Context, spec storage.BucketSpec) (ensure.Ch
 	return out, nil
 }
 
-// Validate implements storage.Validator: the provider's configuration (keys,
-// location, endpoint) and the spec against S3's rules and what this vendor
-// can do, without a request.
-func (p *Provider) Validate(_ context.Context, spec storage.BucketSpec) error {
+// Validate implements storage.Validator. It first checks, without a
+// request, the provider's configuration (keys, location, endpoint) and the
+// spec against S3's rules and what this vendor can do. Then it reads from
+// the vendor, in one parallel round, what Ensure would read anyway: the
+// credentials (ListBuckets), whether the bucket exists and whose it is (the
+// owner marker), and its objects, CORS rules, policy, versioning and object
+// lock. So it refuses, with the same errors Ensure would return and without
+// any mutating request, keys the vendor rejects (ensure.ErrUnauthorized), a
+// name taken by another account or a bucket marked with another owner
+// (ensure.ErrConflict), and object lock on an existing bucket
+// (ensure.ErrReplaceRequired). What it read primes the next Ensure or Plan
+// of the same spec on this Provider, which then sends no read of its own
+// (used once, and only within a short TTL; otherwise they read as before).
+func (p *Provider) Validate(ctx context.Context, spec storage.BucketSpec) error {
+	fail := func(err error) error { return fmt.Errorf("check bucket %q: %w", spec.Name, err) }
 	if err := p.check(spec); err != nil {
-		return fmt.Errorf("check bucket %q: %w", spec.Name, err)
+		return fail(err)
 	}
+	o, err := p.observe(ctx, spec)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := p.diff(spec, o); err != nil {
+		return fail(err)
+	}
+	p.prime(spec, o)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/assemblekit/assemble/ensure"
+	"github.com/assemblekit/assemble/internal/prime"
 	"github.com/assemblekit/assemble/secret"
 	"github.com/assemblekit/assemble/storage"
 )
@@ -27,6 +28,9 @@ type Provider struct {
 	opts      options
 	log       *slog.Logger
 	client    *minio.Client
+	// primed is what Validate read, kept for the Ensure or Plan that
+	// follows (used once, while fresh).
+	primed prime.Cache[primeKey, primedRead]
 	// err is a configuration error found by the constructor (an unknown
 	// location, a malformed endpoint); every call returns it before any
 	// request.

@@ -37,7 +37,7 @@ func TestContractSimulator(t *testing.T) {
 func hetznerOnSim(t *testing.T, opts ...s3.Option) (*s3test.Server, *s3.Provider) {
 	srv := s3test.New(t, s3test.WithRegion("fsn1"))
 	p := s3.Hetzner("fsn1", secret.New(srv.AccessKey()), secret.New(srv.SecretKey()),
-		append([]s3.Option{s3.WithEndpoint(srv.URL()), s3.WithMaxRetries(3)}, opts...)...)
+		append([]s3.Option{s3.WithEndpoint(srv.URL()), s3.WithMaxRetries(3), idleClosed(t)}, opts...)...)
 	return srv, p
 }
 
@@ -154,7 +154,7 @@ func TestInvalidSpecForVendorSendsNothing(t *testing.T) {
 func TestWrongSecretNeverLeaks(t *testing.T) {
 	srv := s3test.New(t)
 	const wrong = "N0t-The-Right-Secret-4f9a8b7c6d5e"
-	p := s3.New(srv.URL(), "us-east-1", secret.New(srv.AccessKey()), secret.New(wrong))
+	p := s3.New(srv.URL(), "us-east-1", secret.New(srv.AccessKey()), secret.New(wrong), idleClosed(t))
 	_, _, err := p.Ensure(context.Background(), storage.BucketSpec{Name: "shop-uploads", Owner: "shop"})
 	require.ErrorIs(t, err, ensure.ErrUnauthorized)
 	require.NotContains(t, err.Error(), wrong)
@@ -165,7 +165,7 @@ func TestWrongSecretNeverLeaks(t *testing.T) {
 	require.Equal(t, 0, srv.Knobs().Mutating())
 	require.Empty(t, srv.Buckets())
 
-	_, _, err = s3.New(srv.URL(), "us-east-1", secret.New("UNKNOWNKEY"), secret.New(wrong)).
+	_, _, err = s3.New(srv.URL(), "us-east-1", secret.New("UNKNOWNKEY"), secret.New(wrong), idleClosed(t)).
 		Ensure(context.Background(), storage.BucketSpec{Name: "shop-uploads", Owner: "shop"})
 	require.ErrorIs(t, err, ensure.ErrUnauthorized)
 	require.True(t, s3.IsCode(err, "InvalidAccessKeyId"))
@@ -254,7 +254,7 @@ func TestLogsAndProgressHoldNoSecret(t *testing.T) {
 	var logs strings.Builder
 	var mu sync.Mutex
 	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	p := s3.New(srv.URL(), "us-east-1", secret.New(srv.AccessKey()), secret.New(srv.SecretKey()), s3.WithLogger(logger))
+	p := s3.New(srv.URL(), "us-east-1", secret.New(srv.AccessKey()), secret.New(srv.SecretKey()), s3.WithLogger(logger), idleClosed(t))
 	var progress []string
 	ctx := ensure.WithReporter(context.Background(), func(m string) { progress = append(progress, m) })
 	b, _, err := p.Ensure(ctx, storage.BucketSpec{Name: "logged", Owner: "shop", CORSOrigins: []string{"https://a.example"}})
@@ -265,7 +265,7 @@ func TestLogsAndProgressHoldNoSecret(t *testing.T) {
 		require.NotContains(t, s, srv.SecretKey())
 	}
 
-	bad := s3.New(srv.URL(), "us-east-1", secret.New(srv.AccessKey()), secret.New("leaky-secret-value-123"), s3.WithLogger(logger))
+	bad := s3.New(srv.URL(), "us-east-1", secret.New(srv.AccessKey()), secret.New("leaky-secret-value-123"), s3.WithLogger(logger), idleClosed(t))
 	_, _, err = bad.Ensure(ctx, storage.BucketSpec{Name: "logged", Owner: "shop"})
 	require.Error(t, err)
 	var e *s3.Error
@@ -287,7 +287,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 func TestConcurrentEnsures(t *testing.T) {
 	srv := s3test.New(t)
-	p := s3.New(srv.URL(), "us-east-1", secret.New(srv.AccessKey()), secret.New(srv.SecretKey()))
+	p := s3.New(srv.URL(), "us-east-1", secret.New(srv.AccessKey()), secret.New(srv.SecretKey()), idleClosed(t))
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for i := range 8 {
