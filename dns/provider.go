@@ -27,9 +27,11 @@ type Destroyer interface {
 }
 
 // Validator is a Provider that can check, before the Recipe changes
-// anything, what its Ensure would refuse about spec without asking the
-// vendor (an empty token, a TTL out of its range). spec.Content may be a
-// placeholder of the right family then: the address is known only later.
+// anything, what its Ensure would refuse about spec: offline (an empty
+// token, a TTL out of its range) and, with reads only, what only the vendor
+// knows (a refused token, a zone the account doesn't have). What it read it
+// may keep for the Ensure that follows. spec.Content may be a placeholder
+// of the right family then: the address is known only later.
 type Validator interface {
 	Validate(ctx context.Context, spec RecordSpec) error
 }
