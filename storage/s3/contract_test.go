@@ -174,6 +174,37 @@ func runContract(t *testing.T, tg target) {
 		require.Empty(t, plan.Mutating())
 	})
 
+	t.Run("validate reads once and primes ensure", func(t *testing.T) {
+		raw := tg.raw(t, tg.accessKey, tg.secretKey)
+		name := randomName(t, "ct-prime")
+		tg.cleanup(t, raw, name)
+		spec := storage.BucketSpec{Name: name, Owner: "shop"}
+		if !tg.noPolicy {
+			spec.PublicPrefixes = []string{"public/"}
+		}
+		p, _ := tg.provider(t, tg.secretKey)
+		_, _, err := p.Ensure(ctx, spec)
+		require.NoError(t, err)
+
+		// A fresh process: Validate reads, Ensure reads nothing.
+		p, rec := tg.provider(t, tg.secretKey)
+		require.NoError(t, p.Validate(ctx, spec))
+		require.NotEmpty(t, rec.since(0))
+		require.Empty(t, rec.mutatingSince(0), "Validate mutated")
+		m := rec.mark()
+		_, op, err := p.Ensure(ctx, spec)
+		require.NoError(t, err)
+		require.Equal(t, ensure.Unchanged, op)
+		require.Empty(t, rec.since(m), "Ensure read again what Validate read")
+
+		// Keys the server rejects are refused by Validate.
+		bad, rec := tg.provider(t, "wrong-secret-Zq8XvT3kLpA9sD2fG5hJ")
+		err = bad.Validate(ctx, spec)
+		require.ErrorIs(t, err, ensure.ErrUnauthorized)
+		require.Contains(t, err.Error(), "check the access key and secret key")
+		require.Empty(t, rec.mutatingSince(0))
+	})
+
 	t.Run("cors and policy drift is put back", func(t *testing.T) {
 		if tg.noCORS || tg.noPolicy {
 			t.Skip("target lacks CORS or bucket policies")
