@@ -17,9 +17,10 @@ import (
 //
 // The spec is validated and the credentials proven (a ListBuckets) before
 // anything mutates; the bucket's state is read in one parallel round, or
-// taken from what Validate read for the same spec moments ago. A name held by another account, a bucket marked with
-// another owner, or an unmarked bucket with objects in it (unless
-// spec.Adopt) fails with an error that unwraps to ensure.ErrConflict.
+// taken from what Validate read for the same spec moments ago. A name held
+// by another account, a bucket marked with another owner, or an unmarked
+// bucket with objects in it (unless spec.Adopt) fails with an error that
+// unwraps to ensure.ErrConflict.
 func (p *Provider) Ensure(ctx context.Context, spec storage.BucketSpec) (*storage.Bucket, ensure.Op, error) {
 	fail := func(err error) (*storage.Bucket, ensure.Op, error) {
 		return nil, "", fmt.Errorf("ensure bucket %q: %w", spec.Name, err)
