@@ -35,8 +35,9 @@ func (s *storageStep) resolve() storage.BucketSpec {
 	return spec
 }
 
-// Validate checks the bucket spec (S3's naming rules) and, when it can, the
-// provider's own configuration, before anything runs.
+// Validate checks the bucket spec (S3's naming rules) and, when the
+// provider is a storage.Validator, what it would refuse — its keys, the
+// bucket's owner — before anything runs.
 func (s *storageStep) Validate(ctx context.Context) error {
 	spec := s.resolve()
 	if v, ok := s.p.(storage.Validator); ok {

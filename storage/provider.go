@@ -41,8 +41,10 @@ type Describer interface {
 }
 
 // Validator is a Provider that can check, before the Recipe changes
-// anything, what its Ensure would refuse about spec without a request (its
-// own configuration — keys, location — and the vendor's limits).
+// anything, what its Ensure would refuse about spec: its own configuration
+// (keys, location) and the vendor's limits offline, and with reads only what
+// only the vendor knows (refused keys, a bucket name someone else holds).
+// What it read it may keep for the Ensure that follows.
 type Validator interface {
 	Validate(ctx context.Context, spec BucketSpec) error
 }
