@@ -1,6 +1,7 @@
 package dnsserver_test
 
 import (
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -81,4 +82,21 @@ func TestServerAnswersAuthoritatively(t *testing.T) {
 func TestStartRefusesNonLoopback(t *testing.T) {
 	_, err := dnsserver.Start("192.0.2.1", "", nil)
 	require.ErrorContains(t, err, "not a loopback address")
+}
+
+// Close right after Start stops both listeners: Start returns only once
+// they serve, so there is nothing left for Close to miss.
+func TestCloseRightAfterStart(t *testing.T) {
+	for range 20 {
+		s, err := dnsserver.Start("127.0.0.1", "ns1.test", func(string, string) (dnsserver.Zone, bool) { return dnsserver.Zone{}, false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
+		if err == nil {
+			c.Close()
+			t.Fatalf("tcp listener %s still open after Close", s.Addr())
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
 
 	"github.com/miekg/dns"
 )
@@ -48,12 +49,18 @@ func Start(host, ns string, lookup Lookup) (*Server, error) {
 			lastErr = err
 			continue
 		}
+		// Start returns once both are serving: Shutdown on a server not yet
+		// started does nothing, so a Close right after Start would leave
+		// the listeners open.
+		var started sync.WaitGroup
+		started.Add(2)
 		s := &Server{ns: ns, addr: addr,
-			udp: &dns.Server{PacketConn: pc, Handler: h},
-			tcp: &dns.Server{Listener: ln, Handler: h},
+			udp: &dns.Server{PacketConn: pc, Handler: h, NotifyStartedFunc: started.Done},
+			tcp: &dns.Server{Listener: ln, Handler: h, NotifyStartedFunc: started.Done},
 		}
 		go func() { _ = s.udp.ActivateAndServe() }()
 		go func() { _ = s.tcp.ActivateAndServe() }()
+		started.Wait()
 		return s, nil
 	}
 	return nil, fmt.Errorf("start dns server: no port free for both UDP and TCP: %w", lastErr)
