@@ -630,79 +630,72 @@ func TestBadInputFullRecipe(t *testing.T) {
 	require.GreaterOrEqual(t, ran, 20)
 }
 
-// lateCase is bad input beyond the strict table. gap marks input that is
-// knowable without the network: the preflight (dns.Validator,
-// storage.Validator, the secrets step) must stop it before any change,
-// which the test requires. The others get past the preflight — the full
-// recipe starts, other steps make things, and the bad ingredient fails when
-// its own step runs — because they are only found out by the vendor: a token Cloudflare, S3 or the registry refuses, or a zone
-// that isn't in the account, is only known once the step asks, and the
-// steps that need no such answer (key, server, bucket) are already under
-// way by then.
+// lateCase is bad input beyond the strict table: input found out only by
+// a vendor (a token Cloudflare, S3 or the registry refuses, a zone that
+// isn't in the account) and input knowable without the network that the
+// strict table's smaller recipes don't reach (DNS TTL, token form, S3 keys
+// and location, an empty app secret). The preflight — every step's Validate,
+// reading from the vendors where only they know — must stop all of it
+// before any change, the local key included.
 type lateCase struct {
 	name       string
 	want       error
 	field, fix string
-	gap        bool
 	edit       func(w *world, p *fullParts)
 }
 
 func lateCases() []lateCase {
 	return []lateCase{
-		// Only the vendor knows.
-		{"cloudflare token garbage", ensure.ErrUnauthorized, "cloudflare.token", "Zone:Read and DNS:Edit", false, func(w *world, p *fullParts) {
+		// Only the vendor knows: the preflight asks.
+		{"cloudflare token garbage", ensure.ErrUnauthorized, "cloudflare.token", "Zone:Read and DNS:Edit", func(w *world, p *fullParts) {
 			p.cf = cloudflareWithToken(w, "garbage-token-123")
 		}},
-		{"dns zone not in the account", ensure.ErrNotFound, "no zone named", "add the zone", false, func(_ *world, p *fullParts) {
+		{"dns zone not in the account", ensure.ErrNotFound, "no zone named", "add the zone", func(_ *world, p *fullParts) {
 			p.record.Name = "shop.example.org"
 		}},
-		{"s3 keys garbage", ensure.ErrUnauthorized, "Access Key", "check the access key and secret key", false, func(w *world, p *fullParts) {
+		{"s3 keys garbage", ensure.ErrUnauthorized, "Access Key", "check the access key and secret key", func(w *world, p *fullParts) {
 			p.s3 = s3WithKeys(w, "fsn1", "AKIDGARBAGE", "garbage-secret")
 		}},
-		{"registry password wrong", ensure.ErrUnauthorized, "registry.username", "KAMAL_REGISTRY_PASSWORD", false, func(_ *world, p *fullParts) {
+		{"registry password wrong", ensure.ErrUnauthorized, "registry.username", "KAMAL_REGISTRY_PASSWORD", func(_ *world, p *fullParts) {
 			p.registry.Password = secret.New("wrong-password")
 		}},
 
-		// Knowable without the network: the preflight must stop these.
-		{"dns ttl below cloudflare's minimum", ensure.ErrInvalidSpec, "dns.ttl", "at least 60", true, func(_ *world, p *fullParts) { p.record.TTL = 30 }},
-		{"dns ttl too long", ensure.ErrInvalidSpec, "dns.ttl", "86400", true, func(_ *world, p *fullParts) { p.record.TTL = 100000 }},
-		{"cloudflare token empty", ensure.ErrInvalidSpec, "cloudflare.token", "API token", true, func(w *world, p *fullParts) {
+		// Knowable without the network.
+		{"dns ttl below cloudflare's minimum", ensure.ErrInvalidSpec, "dns.ttl", "at least 60", func(_ *world, p *fullParts) { p.record.TTL = 30 }},
+		{"dns ttl too long", ensure.ErrInvalidSpec, "dns.ttl", "86400", func(_ *world, p *fullParts) { p.record.TTL = 100000 }},
+		{"cloudflare token empty", ensure.ErrInvalidSpec, "cloudflare.token", "API token", func(w *world, p *fullParts) {
 			p.cf = cloudflareWithToken(w, "")
 		}},
-		{"cloudflare token with a newline", ensure.ErrInvalidSpec, "cloudflare.token", "without spaces", true, func(w *world, p *fullParts) {
+		{"cloudflare token with a newline", ensure.ErrInvalidSpec, "cloudflare.token", "without spaces", func(w *world, p *fullParts) {
 			p.cf = cloudflareWithToken(w, w.sb.Cloudflare.Token()+"\n")
 		}},
-		{"s3 access key empty", ensure.ErrInvalidSpec, "storage.access_key", "access key", true, func(w *world, p *fullParts) {
+		{"s3 access key empty", ensure.ErrInvalidSpec, "storage.access_key", "access key", func(w *world, p *fullParts) {
 			p.s3 = s3WithKeys(w, "fsn1", "", w.sb.S3.SecretKey())
 		}},
-		{"s3 secret key empty", ensure.ErrInvalidSpec, "storage.secret_key", "secret access key", true, func(w *world, p *fullParts) {
+		{"s3 secret key empty", ensure.ErrInvalidSpec, "storage.secret_key", "secret access key", func(w *world, p *fullParts) {
 			p.s3 = s3WithKeys(w, "fsn1", w.sb.S3.AccessKey(), "")
 		}},
-		{"storage location unknown", ensure.ErrInvalidSpec, "storage.location", "fsn1, nbg1, hel1", true, func(w *world, p *fullParts) {
+		{"storage location unknown", ensure.ErrInvalidSpec, "storage.location", "fsn1, nbg1, hel1", func(w *world, p *fullParts) {
 			p.s3 = s3WithKeys(w, "mars1", w.sb.S3.AccessKey(), w.sb.S3.SecretKey())
 		}},
-		{"app secret empty", ensure.ErrInvalidSpec, "DB_PASSWORD", "give it a value", true, func(_ *world, p *fullParts) {
+		{"app secret empty", ensure.ErrInvalidSpec, "DB_PASSWORD", "give it a value", func(_ *world, p *fullParts) {
 			p.secrets["DB_PASSWORD"] = secret.Value{}
 		}},
 	}
 }
 
 // TestBadInputFullRecipeLate runs the bad input beyond the strict table
-// (see lateCase) and asserts what does happen: a typed error naming the
-// field and the fix, nothing made for input knowable without the network,
-// and a Destroy — with the bad recipe, and if that
-// cannot finish, with the corrected one, as a user would — that leaves
-// nothing of the recipe's and no neighbour touched. It logs what was made
-// before the error.
+// (see lateCase) through the full recipe and requires a typed error naming
+// the field and the fix, with nothing made or changed anywhere, and a
+// Destroy — with the bad recipe, and if that cannot finish, with the
+// corrected one, as a user would — that leaves nothing of the recipe's and
+// no neighbour touched.
 func TestBadInputFullRecipeLate(t *testing.T) {
 	cases := lateCases()
-	ran, gaps := 0, 0
+	ran := 0
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range cases {
 			ran++
-			if c.gap {
-				gaps++
-			}
 			t.Run(c.name, func(t *testing.T) {
 				t.Parallel()
 				w := newWorld(t)
@@ -720,13 +713,7 @@ func TestBadInputFullRecipeLate(t *testing.T) {
 				if _, err := os.Stat(w.sb.SSHKey().Path); err == nil {
 					changed = append(changed, "local: ssh key generated")
 				}
-				if c.gap {
-					// Knowable without the network: the preflight must stop
-					// it before anything (the local key included) is made.
-					require.Empty(t, changed, "input knowable without the network got past the preflight")
-				} else {
-					t.Logf("%d changes before the error", len(changed))
-				}
+				require.Empty(t, changed, "bad input got past the preflight")
 
 				_, derr := r.Destroy(runCtx(t))
 				if derr != nil {
@@ -740,5 +727,5 @@ func TestBadInputFullRecipeLate(t *testing.T) {
 			})
 		}
 	})
-	t.Logf("bad input beyond the strict table: %d cases, %d of them knowable without the network and stopped by the preflight", ran, gaps)
+	t.Logf("bad input beyond the strict table: %d cases, all stopped by the preflight", ran)
 }
