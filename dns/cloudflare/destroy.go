@@ -12,7 +12,7 @@ import (
 // spec.Owner's mark, and nothing else. Content, TTL and Proxied are ignored.
 func (p *Provider) Destroy(ctx context.Context, spec dns.RecordSpec) (ensure.Changes, error) {
 	what := fmt.Sprintf("destroy dns record %q", spec.Name)
-	spec, z, err := p.prepare(ctx, spec, false)
+	spec, z, err := p.prepare(ctx, spec, false, false)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

@@ -32,15 +32,19 @@ func (p *Provider) check(spec dns.RecordSpec, full bool) error {
 
 // prepare validates and normalizes the spec and checks token and zone: all
 // before any mutating call. A zone Validate found for the same name moments
-// ago is taken instead of being looked up again.
-func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full bool) (dns.RecordSpec, zoneInfo, error) {
+// ago is taken instead of being looked up again, by Ensure only (usePrimed):
+// no preflight comes before Plan or Destroy, so what they would find is
+// only a leftover of a preflight that failed elsewhere.
+func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full, usePrimed bool) (dns.RecordSpec, zoneInfo, error) {
 	spec = spec.Normalized()
 	if err := p.check(spec, full); err != nil {
 		return spec, zoneInfo{}, err
 	}
-	if z, ok := p.primed.Take(primeKey{spec.Name, spec.Type}); ok {
-		p.debug(ctx, "cloudflare zone primed by validate", "zone", z.Name, "id", z.ID)
-		return spec, z, nil
+	if usePrimed {
+		if z, ok := p.primed.Take(primeKey{spec.Name, spec.Type}); ok {
+			p.debug(ctx, "cloudflare zone primed by validate", "zone", z.Name, "id", z.ID)
+			return spec, z, nil
+		}
 	}
 	z, err := p.zoneOf(ctx, spec.Name)
 	return spec, z, err
@@ -81,7 +85,7 @@ func (p *Provider) look(ctx context.Context, z zoneInfo, w want) (world, error) 
 // WithoutVerify — waits until every authoritative nameserver serves it.
 func (p *Provider) Ensure(ctx context.Context, spec dns.RecordSpec) (*dns.Record, ensure.Op, error) {
 	what := fmt.Sprintf("ensure dns record %q", spec.Name)
-	spec, z, err := p.prepare(ctx, spec, true)
+	spec, z, err := p.prepare(ctx, spec, true, true)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", what, err)
 	}

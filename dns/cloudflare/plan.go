@@ -15,7 +15,7 @@ const changeKind = "dns record"
 // way is the same *ConflictError Ensure would return.
 func (p *Provider) Plan(ctx context.Context, spec dns.RecordSpec) (ensure.Changes, error) {
 	what := fmt.Sprintf("plan dns record %q", spec.Name)
-	spec, z, err := p.prepare(ctx, spec, true)
+	spec, z, err := p.prepare(ctx, spec, true, false)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

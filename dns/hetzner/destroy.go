@@ -17,7 +17,7 @@ import (
 // label is taken off. Content, TTL and Adopt are ignored.
 func (p *Provider) Destroy(ctx context.Context, spec dns.RecordSpec) (ensure.Changes, error) {
 	what := fmt.Sprintf("destroy dns record %q", spec.Name)
-	spec, z, err := p.prepare(ctx, spec, false)
+	spec, z, err := p.prepare(ctx, spec, false, false)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

@@ -17,7 +17,7 @@ import (
 // waits until every authoritative nameserver of the zone serves it.
 func (p *Provider) Ensure(ctx context.Context, spec dns.RecordSpec) (*dns.Record, ensure.Op, error) {
 	what := fmt.Sprintf("ensure dns record %q", spec.Name)
-	spec, z, err := p.prepare(ctx, spec, true)
+	spec, z, err := p.prepare(ctx, spec, true, true)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", what, err)
 	}

@@ -62,15 +62,19 @@ func (p *Provider) check(spec dns.RecordSpec, full bool) error {
 // prepare validates and normalizes the spec, then finds its zone: the first
 // request, so a bad token fails here, before any change. A zone Validate
 // found for the same record moments ago is taken instead of being looked up
-// again.
-func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full bool) (dns.RecordSpec, *hcloud.Zone, error) {
+// again, by Ensure only (usePrimed): no preflight comes before Plan or
+// Destroy, so what they would find is only a leftover of a preflight that
+// failed elsewhere.
+func (p *Provider) prepare(ctx context.Context, spec dns.RecordSpec, full, usePrimed bool) (dns.RecordSpec, *hcloud.Zone, error) {
 	spec = spec.Normalized()
 	if err := p.check(spec, full); err != nil {
 		return spec, nil, err
 	}
-	if z, ok := p.primed.Take(primeKey{spec.Name, spec.Type}); ok {
-		p.debug(ctx, "hetzner dns zone primed by validate", "zone", z.Name, "id", z.ID)
-		return spec, z, nil
+	if usePrimed {
+		if z, ok := p.primed.Take(primeKey{spec.Name, spec.Type}); ok {
+			p.debug(ctx, "hetzner dns zone primed by validate", "zone", z.Name, "id", z.ID)
+			return spec, z, nil
+		}
 	}
 	z, err := p.findZone(ctx, spec.Name)
 	return spec, z, err

@@ -30,7 +30,7 @@ func (p *Provider) Ensure(ctx context.Context, spec server.Spec) (*server.Server
 }
 
 func (p *Provider) ensure(ctx context.Context, spec server.Spec) (*server.Server, ensure.Op, error) {
-	w, err := p.observe(ctx, spec)
+	w, err := p.observe(ctx, spec, true)
 	if err != nil {
 		return nil, "", err
 	}

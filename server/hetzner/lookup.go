@@ -17,7 +17,7 @@ func (p *Provider) Lookup(ctx context.Context, spec server.Spec) (*server.Server
 	if spec.SSHKey == nil {
 		spec.SSHKey = placeholderKey // the server's look-up doesn't depend on it
 	}
-	w, err := p.observe(ctx, spec)
+	w, err := p.observe(ctx, spec, false)
 	if err != nil {
 		return nil, fmt.Errorf("look up server %q: %w", spec.Name, err)
 	}

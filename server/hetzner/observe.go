@@ -34,7 +34,12 @@ type world struct {
 // and Plan need. It sends no mutating request. The reads don't depend on
 // each other, so they go out together: a converged world costs one round
 // trip, not seven.
-func (p *Provider) observe(ctx context.Context, spec server.Spec) (*world, error) {
+//
+// With usePrimed — Ensure's call — what Validate read for the spec moments
+// ago stands in for the reads (see observePrimed). Plan and Lookup read for
+// themselves: no preflight comes before them, so a primed read would only
+// be the leftover of one that failed elsewhere.
+func (p *Provider) observe(ctx context.Context, spec server.Spec, usePrimed bool) (*world, error) {
 	spec = spec.WithDefaults()
 	if err := spec.Validate(); err != nil {
 		return nil, err
@@ -43,8 +48,10 @@ func (p *Provider) observe(ctx context.Context, spec server.Spec) (*world, error
 		return nil, ensure.Invalid("hetzner.token", "", "missing", "create an API token with read & write access in the Hetzner Cloud console (Security → API tokens)")
 	}
 	w := &world{spec: spec, keyFP: ssh.FingerprintLegacyMD5(spec.SSHKey)}
-	if pr, ok := p.primed.Take(primeKey(spec)); ok {
-		return p.observePrimed(ctx, w, pr)
+	if usePrimed {
+		if pr, ok := p.primed.Take(primeKey(spec)); ok {
+			return p.observePrimed(ctx, w, pr)
+		}
 	}
 	// Not errgroup.WithContext: one failed look-up must not cancel the
 	// catalog reads, whose errors are reported first.

@@ -23,7 +23,7 @@ func (p *Provider) Plan(ctx context.Context, spec server.Spec) (ensure.Changes, 
 	if keyUnknown {
 		spec.SSHKey = placeholderKey
 	}
-	w, err := p.observe(ctx, spec)
+	w, err := p.observe(ctx, spec, false)
 	if err != nil {
 		return nil, fmt.Errorf("plan server %q: %w", spec.Name, err)
 	}

@@ -150,3 +150,23 @@ func TestValidatePrimedStillChecksTheKey(t *testing.T) {
 	require.True(t, errors.Is(err, ensure.ErrConflict))
 	require.Empty(t, e.sim.Knobs().Mutating())
 }
+
+// Plan reads for itself and leaves the primed read to the Ensure it was
+// made for: no preflight comes before a plan, so a primed read there would
+// be the leftover of one that failed elsewhere.
+func TestPlanDoesNotTakeThePrimedRead(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, _, err := e.p.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+	p := e.fresh()
+	require.NoError(t, p.Validate(ctx, noKey(e.spec)))
+	m := e.sim.Knobs().Mark()
+	_, err = p.Plan(ctx, e.spec)
+	require.NoError(t, err)
+	require.NotEmpty(t, e.sim.Knobs().Since(m), "Plan read for itself")
+	m = e.sim.Knobs().Mark()
+	_, _, err = p.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+	require.Empty(t, e.sim.Knobs().Since(m), "the primed read was still there for Ensure")
+}

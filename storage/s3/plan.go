@@ -17,13 +17,14 @@ type step struct {
 	do     func(ctx context.Context) error
 }
 
-// Plan returns the changes Ensure would make, using reads only (none when
-// Validate read the same spec moments ago).
+// Plan returns the changes Ensure would make, using reads only. It reads for
+// itself: no preflight comes before a plan, so a primed read would only be
+// the leftover of one that failed elsewhere.
 func (p *Provider) Plan(ctx context.Context, spec storage.BucketSpec) (ensure.Changes, error) {
 	if err := p.check(spec); err != nil {
 		return nil, fmt.Errorf("plan bucket %q: %w", spec.Name, err)
 	}
-	o, err := p.look(ctx, spec)
+	o, err := p.observe(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("plan bucket %q: %w", spec.Name, err)
 	}
@@ -48,7 +49,7 @@ func (p *Provider) Plan(ctx context.Context, spec storage.BucketSpec) (ensure.Ch
 // any mutating request, keys the vendor rejects (ensure.ErrUnauthorized), a
 // name taken by another account or a bucket marked with another owner
 // (ensure.ErrConflict), and object lock on an existing bucket
-// (ensure.ErrReplaceRequired). What it read primes the next Ensure or Plan
+// (ensure.ErrReplaceRequired). What it read primes the next Ensure
 // of the same spec on this Provider, which then sends no read of its own
 // (used once, and only within a short TTL; otherwise they read as before).
 func (p *Provider) Validate(ctx context.Context, spec storage.BucketSpec) error {

@@ -144,10 +144,16 @@ func TestValidateThenEnsureReadsOnce(t *testing.T) {
 	require.Equal(t, ensure.Unchanged, op)
 	require.Len(t, srv.Knobs().Since(m), 5)
 
-	// Plan shares the read path.
+	// Plan reads for itself (no preflight comes before a plan, so a primed
+	// read would be a failed preflight's leftover) and leaves the primed
+	// read to the Ensure it was made for.
 	require.NoError(t, p.Validate(ctx, sandboxSpec))
 	m = srv.Knobs().Mark()
 	changes, err := p.Plan(ctx, sandboxSpec)
+	require.NoError(t, err)
+	require.Len(t, srv.Knobs().Since(m), 5)
+	m = srv.Knobs().Mark()
+	_, _, err = p.Ensure(ctx, sandboxSpec)
 	require.NoError(t, err)
 	require.Empty(t, srv.Knobs().Since(m))
 	for _, c := range changes {

@@ -24,7 +24,7 @@ func (p *Provider) primeKey(spec storage.BucketSpec) primeKey {
 	return primeKey{endpoint: p.endpoint.String(), region: p.region, accessKeyID: p.accessKey.Reveal(), bucket: spec.Name}
 }
 
-// prime keeps what Validate observed for the Ensure or Plan that follows.
+// prime keeps what Validate observed for the Ensure that follows.
 func (p *Provider) prime(spec storage.BucketSpec, o *observed) {
 	p.primed.Put(p.primeKey(spec), primedRead{o: o, versioning: spec.Versioning, objectLock: spec.ObjectLock})
 }
