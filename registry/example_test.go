@@ -93,3 +93,33 @@ func ExampleDistribution() {
 	// true team/shop 0
 	// true 401 true
 }
+
+// A preflight that proves push with reads only, and the Ensure that
+// follows sending nothing: the registry's token lists what it grants, as
+// Docker Hub's, GitLab's and Distribution's token auth's do.
+func ExampleProve() {
+	srv, err := registrytest.Start(registrytest.WithBearer())
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	srv.AddUser("ci", "ci-token", "me/shop:push")
+	spec := registry.Distribution(srv.URL(), "ci", secret.New("ci-token"), "me/shop")
+
+	ctx := context.Background()
+	proof, err := registry.Prove(ctx, spec)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("preflight requests:", len(srv.Knobs().Requests()), "proved push:", proof != nil)
+
+	mark := srv.Knobs().Mark()
+	login, _, err := registry.Ensure(ctx, spec, registry.WithProof(proof))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(login.Repository() == srv.Host()+"/me/shop", "ensure requests:", len(srv.Knobs().Since(mark)))
+	// Output:
+	// preflight requests: 2 proved push: true
+	// true ensure requests: 0
+}
