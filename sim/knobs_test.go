@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -153,5 +154,46 @@ func TestLatencyKeepsTheBody(t *testing.T) {
 	resp.Body.Close()
 	if got != "payload" {
 		t.Fatalf("handler got body %q", got)
+	}
+}
+
+// Rounds tells requests sent together from requests that wait on each
+// other, from the log alone.
+func TestRounds(t *testing.T) {
+	k := NewKnobs(nil)
+	const latency = 40 * time.Millisecond
+	k.SetLatency(latency)
+	srv := httptest.NewServer(k.Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	defer srv.Close()
+	get := func() {
+		resp, err := http.Get(srv.URL)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+	}
+	parallel := func(n int) {
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() { defer wg.Done(); get() }()
+		}
+		wg.Wait()
+	}
+	m := k.Mark()
+	parallel(4)
+	if got := Rounds(k.Since(m), latency); got != 1 {
+		t.Fatalf("4 requests at once: %d rounds, want 1", got)
+	}
+	m = k.Mark()
+	get()
+	get()
+	parallel(3)
+	if got := Rounds(k.Since(m), latency); got != 3 {
+		t.Fatalf("two one after the other, then three at once: %d rounds, want 3", got)
+	}
+	if got := Rounds(nil, latency); got != 0 {
+		t.Fatalf("no requests: %d rounds", got)
 	}
 }

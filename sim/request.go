@@ -41,3 +41,21 @@ func (r Request) String() string {
 	}
 	return s
 }
+
+// Rounds counts the round trips in rs, a request log taken while every
+// request was held for latency (Knobs.SetLatency): a request arriving at
+// least half a latency after the first of the current round could not have
+// been sent with it, so it starts the next. Requests sent together land in
+// one round however many they are; requests that wait on each other land
+// in one round each. Tests use it to prove that reads go out in parallel.
+func Rounds(rs []Request, latency time.Duration) int {
+	n := 0
+	var start time.Time
+	for _, r := range rs {
+		if n == 0 || r.At.Sub(start) >= latency/2 {
+			n++
+			start = r.At
+		}
+	}
+	return n
+}

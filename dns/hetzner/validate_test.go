@@ -20,7 +20,9 @@ import (
 	"github.com/assemblekit/assemble/sim"
 )
 
-// hold is how long each request is held while rounds are counted.
+// hold is how long the simulator holds each request once the world is
+// converged, so that sim.Rounds can tell parallel requests from sequential
+// ones in its log.
 const hold = 100 * time.Millisecond
 
 // preflightSpec is the spec as the Recipe's preflight passes it: the
@@ -32,14 +34,14 @@ func preflightSpec() dns.RecordSpec {
 }
 
 // converged starts a simulator holding shop.example.com as Ensure made it.
-func converged(t *testing.T) (*env, *rounds) {
+func converged(t *testing.T) *env {
 	t.Helper()
-	rr := &rounds{}
-	e := newEnv(t, hetznertest.WithMiddleware(rr.wrap))
+	e := newEnv(t)
 	_, op, err := e.provider().Ensure(context.Background(), spec())
 	require.NoError(t, err)
 	require.Equal(t, ensure.Created, op)
-	return e, rr
+	e.srv.Knobs().SetLatency(hold)
+	return e
 }
 
 // zoneReads counts the look-ups of a zone by name (GET /v1/zones/NAME).
@@ -57,15 +59,14 @@ func zoneReads(rs []sim.Request) int {
 // round; Ensure then only lists the RRsets. Without Validate, Ensure pays
 // both rounds itself; in total the same requests go out, none twice.
 func TestValidatePrimesEnsure(t *testing.T) {
-	e, rr := converged(t)
+	e := converged(t)
 	ctx := context.Background()
 	k := e.srv.Knobs()
 
 	// Before: Ensure alone in a fresh process.
 	mark := k.Mark()
-	rr.begin(hold)
 	_, op, err := e.provider().Ensure(ctx, spec())
-	alone := rr.end()
+	alone := sim.Rounds(k.Since(mark), hold)
 	require.NoError(t, err)
 	require.Equal(t, ensure.Unchanged, op)
 	before := k.Since(mark)
@@ -75,18 +76,16 @@ func TestValidatePrimesEnsure(t *testing.T) {
 	// After: Validate, then Ensure.
 	p := e.provider()
 	mark = k.Mark()
-	rr.begin(hold)
 	require.NoError(t, p.Validate(ctx, preflightSpec()))
-	validateRounds := rr.end()
+	validateRounds := sim.Rounds(k.Since(mark), hold)
 	validate := k.Since(mark)
 	require.Equal(t, 1, validateRounds, "the zone candidates go out together: %v", validate)
 	require.Len(t, validate, 2, "%v", validate)
 	require.Equal(t, 2, zoneReads(validate))
 
 	mark = k.Mark()
-	rr.begin(hold)
 	rec, op, err := p.Ensure(ctx, spec())
-	ensureRounds := rr.end()
+	ensureRounds := sim.Rounds(k.Since(mark), hold)
 	require.NoError(t, err)
 	require.Equal(t, ensure.Unchanged, op)
 	require.Equal(t, "example.com", rec.Zone)
@@ -104,9 +103,9 @@ func TestValidatePrimesEnsure(t *testing.T) {
 		len(before), alone, len(validate), validateRounds, len(after), ensureRounds)
 }
 
-// Plan shares Ensure's read path, so it takes the primed zone too.
+// Plan reads the zone itself and leaves the primed one to Ensure.
 func TestPlanReadsForItself(t *testing.T) {
-	e, _ := converged(t)
+	e := converged(t)
 	p := e.provider()
 	require.NoError(t, p.Validate(context.Background(), preflightSpec()))
 	mark := e.srv.Knobs().Mark()
@@ -125,7 +124,7 @@ func TestPlanReadsForItself(t *testing.T) {
 
 // A primed zone is used once: the next Ensure looks the zone up again.
 func TestPrimedZoneIsUsedOnce(t *testing.T) {
-	e, _ := converged(t)
+	e := converged(t)
 	k := e.srv.Knobs()
 	p := e.provider()
 	ctx := context.Background()
@@ -144,7 +143,7 @@ func TestPrimedZoneIsUsedOnce(t *testing.T) {
 
 // A primed zone older than prime.DefaultTTL is not used.
 func TestStalePrimedZoneIsReadAgain(t *testing.T) {
-	e, _ := converged(t)
+	e := converged(t)
 	k := e.srv.Knobs()
 	p := e.provider()
 	var mu sync.Mutex
@@ -166,7 +165,7 @@ func TestStalePrimedZoneIsReadAgain(t *testing.T) {
 // A zone primed for one name is not used for another, nor for the other
 // type of the same name; each takes its own.
 func TestPrimedZoneIsPerRecord(t *testing.T) {
-	e, _ := converged(t)
+	e := converged(t)
 	k := e.srv.Knobs()
 	p := e.provider()
 	ctx := context.Background()
@@ -294,16 +293,15 @@ func TestRefusedValidatePrimesNothing(t *testing.T) {
 // The zone of a deeper name is found in one round too, the longest suffix
 // winning: a zone for sub.example.com beats example.com.
 func TestZoneCandidatesInOneRound(t *testing.T) {
-	rr := &rounds{}
-	e := newEnv(t, hetznertest.WithMiddleware(rr.wrap))
+	e := newEnv(t)
 	e.srv.AddZone(hetznertest.ZoneRecord{Name: "sub.example.com"})
+	e.srv.Knobs().SetLatency(hold)
 	p := e.provider()
 	s := preflightSpec()
 	s.Name = "a.b.sub.example.com"
 	mark := e.srv.Knobs().Mark()
-	rr.begin(hold)
 	require.NoError(t, p.Validate(context.Background(), s))
-	require.Equal(t, 1, rr.end())
+	require.Equal(t, 1, sim.Rounds(e.srv.Knobs().Since(mark), hold))
 	require.Equal(t, 4, zoneReads(e.srv.Knobs().Since(mark)))
 	s.Content = "127.0.0.5"
 	rec, _, err := p.Ensure(context.Background(), s)

@@ -24,21 +24,6 @@ import (
 // sandboxSpec is the bucket the sandbox's recipe makes.
 var sandboxSpec = storage.BucketSpec{Name: "shop-uploads", Owner: "shop", PublicPrefixes: []string{"public/"}}
 
-// rounds counts the sequential rounds in a request log taken with a fixed
-// per-request latency: requests that arrive within half a latency of the
-// first of a round belong to it.
-func rounds(rs []sim.Request, latency time.Duration) int {
-	n := 0
-	var start time.Time
-	for _, r := range rs {
-		if n == 0 || r.At.Sub(start) >= latency/2 {
-			n++
-			start = r.At
-		}
-	}
-	return n
-}
-
 // idleClosed returns an option giving the provider a transport of its own
 // whose idle connections are closed when the test ends, before the
 // simulator started earlier shuts down (cleanups run last in, first out).
@@ -89,7 +74,7 @@ func TestObserveIsOneRound(t *testing.T) {
 			rs := srv.Knobs().Requests()
 			require.Len(t, rs, c.reads, "%v", rs)
 			require.Empty(t, sim.MutatingOf(rs))
-			require.Equal(t, 1, rounds(rs, latency), "the reads go out together: %v", rs)
+			require.Equal(t, 1, sim.Rounds(rs, latency), "the reads go out together: %v", rs)
 		})
 	}
 
@@ -102,7 +87,7 @@ func TestObserveIsOneRound(t *testing.T) {
 		require.Equal(t, ensure.Created, changes[0].Op)
 		rs := srv.Knobs().Requests()
 		require.Len(t, rs, 5, "%v", rs)
-		require.Equal(t, 1, rounds(rs, latency), "%v", rs)
+		require.Equal(t, 1, sim.Rounds(rs, latency), "%v", rs)
 	})
 }
 
@@ -126,7 +111,7 @@ func TestValidateThenEnsureReadsOnce(t *testing.T) {
 	validated := srv.Knobs().Requests()
 	require.Len(t, validated, 5, "%v", validated)
 	require.Empty(t, sim.MutatingOf(validated))
-	require.Equal(t, 1, rounds(validated, latency), "%v", validated)
+	require.Equal(t, 1, sim.Rounds(validated, latency), "%v", validated)
 
 	m := srv.Knobs().Mark()
 	b, op, err := p.Ensure(ctx, sandboxSpec)
