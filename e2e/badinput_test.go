@@ -577,6 +577,43 @@ func fullCases() []fullCase {
 		{"builder cron schedule four fields", ensure.ErrInvalidSpec, "builder.prune.schedule", "five cron fields", bld(func(s *builder.Spec) { s.Prune.Schedule = "17 3 * *" })},
 		{"builder cron shortcut unknown", ensure.ErrInvalidSpec, "builder.prune.schedule", "@daily", bld(func(s *builder.Spec) { s.Prune.Schedule = "@fortnightly" })},
 		{"builder prune until negative", ensure.ErrInvalidSpec, "builder.prune.until", "24h", bld(func(s *builder.Spec) { s.Prune.Until = "-1h" })},
+
+		// Only the vendor knows: the preflight asks it, with reads only.
+		{"cloudflare token garbage", ensure.ErrUnauthorized, "cloudflare.token", "Zone:Read and DNS:Edit", edit(func(w *world, p *fullParts) {
+			p.cf = cloudflareWithToken(w, "garbage-token-123")
+		})},
+		{"dns zone not in the account", ensure.ErrNotFound, "no zone named", "add the zone", edit(func(_ *world, p *fullParts) {
+			p.record.Name = "shop.example.org"
+		})},
+		{"s3 keys garbage", ensure.ErrUnauthorized, "Access Key", "check the access key and secret key", edit(func(w *world, p *fullParts) {
+			p.s3 = s3WithKeys(w, "fsn1", "AKIDGARBAGE", "garbage-secret")
+		})},
+		{"registry password wrong", ensure.ErrUnauthorized, "registry.username", "KAMAL_REGISTRY_PASSWORD", edit(func(_ *world, p *fullParts) {
+			p.registry.Password = secret.New("wrong-password")
+		})},
+
+		// Knowable without the network, beyond what TestBadInput's smaller
+		// recipes reach.
+		{"dns ttl below cloudflare's minimum", ensure.ErrInvalidSpec, "dns.ttl", "at least 60", edit(func(_ *world, p *fullParts) { p.record.TTL = 30 })},
+		{"dns ttl too long", ensure.ErrInvalidSpec, "dns.ttl", "86400", edit(func(_ *world, p *fullParts) { p.record.TTL = 100000 })},
+		{"cloudflare token empty", ensure.ErrInvalidSpec, "cloudflare.token", "API token", edit(func(w *world, p *fullParts) {
+			p.cf = cloudflareWithToken(w, "")
+		})},
+		{"cloudflare token with a newline", ensure.ErrInvalidSpec, "cloudflare.token", "without spaces", edit(func(w *world, p *fullParts) {
+			p.cf = cloudflareWithToken(w, w.sb.Cloudflare.Token()+"\n")
+		})},
+		{"s3 access key empty", ensure.ErrInvalidSpec, "storage.access_key", "access key", edit(func(w *world, p *fullParts) {
+			p.s3 = s3WithKeys(w, "fsn1", "", w.sb.S3.SecretKey())
+		})},
+		{"s3 secret key empty", ensure.ErrInvalidSpec, "storage.secret_key", "secret access key", edit(func(w *world, p *fullParts) {
+			p.s3 = s3WithKeys(w, "fsn1", w.sb.S3.AccessKey(), "")
+		})},
+		{"storage location unknown", ensure.ErrInvalidSpec, "storage.location", "fsn1, nbg1, hel1", edit(func(w *world, p *fullParts) {
+			p.s3 = s3WithKeys(w, "mars1", w.sb.S3.AccessKey(), w.sb.S3.SecretKey())
+		})},
+		{"app secret empty", ensure.ErrInvalidSpec, "DB_PASSWORD", "give it a value", edit(func(_ *world, p *fullParts) {
+			p.secrets["DB_PASSWORD"] = secret.Value{}
+		})},
 	}
 }
 
@@ -628,104 +665,4 @@ func TestBadInputFullRecipe(t *testing.T) {
 	})
 	t.Logf("bad input through the full recipe, stopped by the preflight: %d cases", ran)
 	require.GreaterOrEqual(t, ran, 20)
-}
-
-// lateCase is bad input beyond the strict table: input found out only by
-// a vendor (a token Cloudflare, S3 or the registry refuses, a zone that
-// isn't in the account) and input knowable without the network that the
-// strict table's smaller recipes don't reach (DNS TTL, token form, S3 keys
-// and location, an empty app secret). The preflight — every step's Validate,
-// reading from the vendors where only they know — must stop all of it
-// before any change, the local key included.
-type lateCase struct {
-	name       string
-	want       error
-	field, fix string
-	edit       func(w *world, p *fullParts)
-}
-
-func lateCases() []lateCase {
-	return []lateCase{
-		// Only the vendor knows: the preflight asks.
-		{"cloudflare token garbage", ensure.ErrUnauthorized, "cloudflare.token", "Zone:Read and DNS:Edit", func(w *world, p *fullParts) {
-			p.cf = cloudflareWithToken(w, "garbage-token-123")
-		}},
-		{"dns zone not in the account", ensure.ErrNotFound, "no zone named", "add the zone", func(_ *world, p *fullParts) {
-			p.record.Name = "shop.example.org"
-		}},
-		{"s3 keys garbage", ensure.ErrUnauthorized, "Access Key", "check the access key and secret key", func(w *world, p *fullParts) {
-			p.s3 = s3WithKeys(w, "fsn1", "AKIDGARBAGE", "garbage-secret")
-		}},
-		{"registry password wrong", ensure.ErrUnauthorized, "registry.username", "KAMAL_REGISTRY_PASSWORD", func(_ *world, p *fullParts) {
-			p.registry.Password = secret.New("wrong-password")
-		}},
-
-		// Knowable without the network.
-		{"dns ttl below cloudflare's minimum", ensure.ErrInvalidSpec, "dns.ttl", "at least 60", func(_ *world, p *fullParts) { p.record.TTL = 30 }},
-		{"dns ttl too long", ensure.ErrInvalidSpec, "dns.ttl", "86400", func(_ *world, p *fullParts) { p.record.TTL = 100000 }},
-		{"cloudflare token empty", ensure.ErrInvalidSpec, "cloudflare.token", "API token", func(w *world, p *fullParts) {
-			p.cf = cloudflareWithToken(w, "")
-		}},
-		{"cloudflare token with a newline", ensure.ErrInvalidSpec, "cloudflare.token", "without spaces", func(w *world, p *fullParts) {
-			p.cf = cloudflareWithToken(w, w.sb.Cloudflare.Token()+"\n")
-		}},
-		{"s3 access key empty", ensure.ErrInvalidSpec, "storage.access_key", "access key", func(w *world, p *fullParts) {
-			p.s3 = s3WithKeys(w, "fsn1", "", w.sb.S3.SecretKey())
-		}},
-		{"s3 secret key empty", ensure.ErrInvalidSpec, "storage.secret_key", "secret access key", func(w *world, p *fullParts) {
-			p.s3 = s3WithKeys(w, "fsn1", w.sb.S3.AccessKey(), "")
-		}},
-		{"storage location unknown", ensure.ErrInvalidSpec, "storage.location", "fsn1, nbg1, hel1", func(w *world, p *fullParts) {
-			p.s3 = s3WithKeys(w, "mars1", w.sb.S3.AccessKey(), w.sb.S3.SecretKey())
-		}},
-		{"app secret empty", ensure.ErrInvalidSpec, "DB_PASSWORD", "give it a value", func(_ *world, p *fullParts) {
-			p.secrets["DB_PASSWORD"] = secret.Value{}
-		}},
-	}
-}
-
-// TestBadInputFullRecipeLate runs the bad input beyond the strict table
-// (see lateCase) through the full recipe and requires a typed error naming
-// the field and the fix, with nothing made or changed anywhere, and a
-// Destroy — with the bad recipe, and if that cannot finish, with the
-// corrected one, as a user would — that leaves nothing of the recipe's and
-// no neighbour touched.
-func TestBadInputFullRecipeLate(t *testing.T) {
-	cases := lateCases()
-	ran := 0
-	t.Run("cases", func(t *testing.T) {
-		for _, c := range cases {
-			ran++
-			t.Run(c.name, func(t *testing.T) {
-				t.Parallel()
-				w := newWorld(t)
-				p := fullDefaults(w)
-				c.edit(w, p)
-				r := p.recipe(w)
-				m := w.mark()
-				_, err := r.Ensure(runCtx(t))
-				require.Error(t, err)
-				t.Logf("error: %v", err)
-				require.True(t, errors.Is(err, c.want), "want %v, got %v", c.want, err)
-				require.Contains(t, err.Error(), c.field, "the message names the field")
-				require.Contains(t, err.Error(), c.fix, "the message names the fix")
-				changed := w.changes(m)
-				if _, err := os.Stat(w.sb.SSHKey().Path); err == nil {
-					changed = append(changed, "local: ssh key generated")
-				}
-				require.Empty(t, changed, "bad input got past the preflight")
-
-				_, derr := r.Destroy(runCtx(t))
-				if derr != nil {
-					t.Logf("destroy with the bad recipe: %v; left: %+v", derr, w.summary())
-					_, derr = fullDefaults(w).recipe(w).Destroy(runCtx(t))
-					require.NoError(t, derr, "destroy with the corrected recipe")
-				}
-				got := w.summary()
-				require.True(t, got.empty(), "left after Destroy: %+v", got)
-				w.requireNeighboursUntouched(t)
-			})
-		}
-	})
-	t.Logf("bad input beyond the strict table: %d cases, all stopped by the preflight", ran)
 }
