@@ -41,11 +41,8 @@ type world struct {
 // be the leftover of one that failed elsewhere.
 func (p *Provider) observe(ctx context.Context, spec server.Spec, usePrimed bool) (*world, error) {
 	spec = spec.WithDefaults()
-	if err := spec.Validate(); err != nil {
+	if err := p.checkSpec(spec); err != nil {
 		return nil, err
-	}
-	if p.token.IsZero() {
-		return nil, ensure.Invalid("hetzner.token", "", "missing", "create an API token with read & write access in the Hetzner Cloud console (Security → API tokens)")
 	}
 	w := &world{spec: spec, keyFP: ssh.FingerprintLegacyMD5(spec.SSHKey)}
 	if usePrimed {
@@ -53,46 +50,16 @@ func (p *Provider) observe(ctx context.Context, spec server.Spec, usePrimed bool
 			return p.observePrimed(ctx, w, pr)
 		}
 	}
-	// Not errgroup.WithContext: one failed look-up must not cancel the
-	// catalog reads, whose errors are reported first.
-	var (
-		r reads
-		g errgroup.Group
-	)
-	p.readCatalog(ctx, &g, spec, &r)
-	g.Go(func() (err error) {
-		if w.key, _, err = p.api.SSHKey.GetByFingerprint(ctx, w.keyFP); err != nil {
-			return fmt.Errorf("look up ssh key: %w", p.convert(err))
-		}
-		return nil
-	})
-	g.Go(func() (err error) {
-		if w.keyByName, _, err = p.api.SSHKey.GetByName(ctx, spec.SSHKeyName); err != nil {
-			return fmt.Errorf("look up ssh key %q: %w", spec.SSHKeyName, p.convert(err))
-		}
-		return nil
-	})
-	g.Go(func() (err error) {
-		if w.fw, _, err = p.api.Firewall.GetByName(ctx, spec.Name); err != nil {
-			return fmt.Errorf("look up firewall %q: %w", spec.Name, p.convert(err))
-		}
-		return nil
-	})
-	g.Go(func() (err error) {
-		if w.srv, _, err = p.api.Server.GetByName(ctx, spec.Name); err != nil {
-			return fmt.Errorf("look up server %q: %w", spec.Name, p.convert(err))
-		}
-		return nil
-	})
-	lookErr := g.Wait()
+	pr, key, lookErr := p.readWorld(ctx, spec, w.keyFP)
 	// The catalog is checked first, as the reads went before: a bad spec
 	// is reported as such even when a look-up failed too.
-	if err := p.preflight(ctx, w, r); err != nil {
+	if err := p.fromRead(ctx, w, pr); err != nil {
 		return nil, err
 	}
 	if lookErr != nil {
 		return nil, lookErr
 	}
+	w.key = key
 	if w.key == nil && w.keyByName != nil && w.keyByName.Fingerprint == w.keyFP {
 		w.key = w.keyByName // uploaded between the two look-ups
 	}
@@ -103,8 +70,7 @@ func (p *Provider) observe(ctx context.Context, spec server.Spec, usePrimed bool
 // login key, unknown then, may need a read — none when the key under the
 // spec's name is this one, as on every run after the first.
 func (p *Provider) observePrimed(ctx context.Context, w *world, pr *primed) (*world, error) {
-	w.keyByName, w.fw, w.srv = pr.keyByName, pr.fw, pr.srv
-	if err := p.preflight(ctx, w, pr.r); err != nil {
+	if err := p.fromRead(ctx, w, pr); err != nil {
 		return nil, err
 	}
 	if w.keyByName != nil && w.keyByName.Fingerprint == w.keyFP {
@@ -116,6 +82,75 @@ func (p *Provider) observePrimed(ctx context.Context, w *world, pr *primed) (*wo
 		return nil, fmt.Errorf("look up ssh key: %w", p.convert(err))
 	}
 	return w, nil
+}
+
+// checkSpec checks what needs no request: the spec (with its defaults) and
+// that there is a token.
+func (p *Provider) checkSpec(spec server.Spec) error {
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	if p.token.IsZero() {
+		return ensure.Invalid("hetzner.token", "", "missing", "create an API token with read & write access in the Hetzner Cloud console (Security → API tokens)")
+	}
+	return nil
+}
+
+// readWorld sends every read a spec needs in one round: the catalog
+// (location, server type, image by name for every architecture), the key
+// under the spec's key name, the firewall and the server and, when fp is
+// set, the key with that fingerprint. The catalog's answers and errors are
+// in pr.r for preflight; the first failed look-up is lookErr. Not
+// errgroup.WithContext: one failed look-up must not cancel the catalog
+// reads, whose errors are reported first.
+func (p *Provider) readWorld(ctx context.Context, spec server.Spec, fp string) (pr *primed, key *hcloud.SSHKey, lookErr error) {
+	pr = &primed{}
+	var g errgroup.Group
+	g.Go(func() error {
+		pr.r.loc, _, pr.r.locErr = p.api.Location.GetByName(ctx, spec.Location)
+		return nil
+	})
+	g.Go(func() error {
+		pr.r.stype, _, pr.r.stypeErr = p.api.ServerType.GetByName(ctx, spec.Type)
+		return nil
+	})
+	g.Go(func() error {
+		pr.r.images, pr.r.imagesErr = p.api.Image.AllWithOpts(ctx, hcloud.ImageListOpts{Name: spec.Image, IncludeDeprecated: true})
+		return nil
+	})
+	if fp != "" {
+		g.Go(func() (err error) {
+			if key, _, err = p.api.SSHKey.GetByFingerprint(ctx, fp); err != nil {
+				return fmt.Errorf("look up ssh key: %w", p.convert(err))
+			}
+			return nil
+		})
+	}
+	g.Go(func() (err error) {
+		if pr.keyByName, _, err = p.api.SSHKey.GetByName(ctx, spec.SSHKeyName); err != nil {
+			return fmt.Errorf("look up ssh key %q: %w", spec.SSHKeyName, p.convert(err))
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if pr.fw, _, err = p.api.Firewall.GetByName(ctx, spec.Name); err != nil {
+			return fmt.Errorf("look up firewall %q: %w", spec.Name, p.convert(err))
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if pr.srv, _, err = p.api.Server.GetByName(ctx, spec.Name); err != nil {
+			return fmt.Errorf("look up server %q: %w", spec.Name, p.convert(err))
+		}
+		return nil
+	})
+	return pr, key, g.Wait()
+}
+
+// fromRead puts what readWorld found into w and checks the catalog part.
+func (p *Provider) fromRead(ctx context.Context, w *world, pr *primed) error {
+	w.keyByName, w.fw, w.srv = pr.keyByName, pr.fw, pr.srv
+	return p.preflight(ctx, w, pr.r)
 }
 
 // reads are the catalog look-ups observe sends together with the rest.
