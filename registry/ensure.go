@@ -68,14 +68,7 @@ func Plan(ctx context.Context, spec Spec, opts ...Option) (ensure.Changes, error
 		ch.Detail = "Kamal's local registry: no credentials to check"
 		return ensure.Changes{ch}, nil
 	}
-	c, err := newChecker(spec, t, o)
-	var pushKnown bool
-	if err == nil {
-		err = retry(ctx, o, c, "credentials", func(ctx context.Context) (err error) {
-			pushKnown, err = c.login(ctx)
-			return err
-		})
-	}
+	pushKnown, err := checkLogin(ctx, spec, t, o)
 	if err != nil {
 		return nil, fmt.Errorf("plan %s %q: %w", Kind, t.repository(), err)
 	}
@@ -84,6 +77,20 @@ func Plan(ctx context.Context, spec Spec, opts ...Option) (ensure.Changes, error
 		ch.Detail = fmt.Sprintf("%q may push: the registry's token grants it", spec.Username)
 	}
 	return ensure.Changes{ch}, nil
+}
+
+// checkLogin runs the reads-only credential check, retried as WithRetry
+// says; pushKnown reports that the token also proved push permission.
+func checkLogin(ctx context.Context, spec Spec, t target, o options) (pushKnown bool, err error) {
+	c, err := newChecker(spec, t, o)
+	if err != nil {
+		return false, err
+	}
+	err = retry(ctx, o, c, "credentials", func(ctx context.Context) (err error) {
+		pushKnown, err = c.login(ctx)
+		return err
+	})
+	return pushKnown, err
 }
 
 func describe(s Spec) string {

@@ -38,14 +38,7 @@ func Prove(ctx context.Context, spec Spec, opts ...Option) (*Proof, error) {
 	if t.local {
 		return nil, nil
 	}
-	c, err := newChecker(spec, t, o)
-	var pushKnown bool
-	if err == nil {
-		err = retry(ctx, o, c, "credentials", func(ctx context.Context) (err error) {
-			pushKnown, err = c.login(ctx)
-			return err
-		})
-	}
+	pushKnown, err := checkLogin(ctx, spec, t, o)
 	if err != nil {
 		return nil, fmt.Errorf("check %s %q: %w", Kind, t.repository(), err)
 	}
