@@ -19,7 +19,7 @@ type primeKey struct{ name, typ string }
 // round, all at once — asks Cloudflare whether the token verifies and which
 // active zone holds spec.Name. A refused token is the *APIError Ensure would
 // return (ensure.ErrUnauthorized, naming cloudflare.token), a missing or
-// inactive zone the *ZoneError. The zone found primes Ensure (or Plan) for
+// inactive zone the *ZoneError. The zone found primes the Ensure that follows for
 // the same name and type: taken once, within prime.DefaultTTL, instead of
 // being looked up again. The records themselves are not read: Ensure reads
 // them when it runs, since spec.Content (the server's address) is often

@@ -7,7 +7,7 @@
 // Validate, which the Recipe runs for every step before anything changes,
 // makes that look-up itself, so a refused token or an unknown zone stops
 // the run before any step has changed anything; the zone it found is taken
-// by the Ensure (or Plan) that follows for the same record instead of being
+// by the Ensure that follows for the same record instead of being
 // looked up again, once and only while fresh (internal/prime). The RRsets
 // are always read by Ensure itself.
 //

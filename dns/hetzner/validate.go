@@ -19,7 +19,7 @@ type primeKey struct{ name, typ string }
 // zone of spec.Name — every candidate at once, one round, and the request
 // that proves the token. A refused token is the *Error Ensure would return
 // (ensure.ErrUnauthorized), a missing or secondary zone the *ZoneError. The
-// zone found primes Ensure (or Plan) for the same name and type: taken
+// zone found primes the Ensure that follows for the same name and type: taken
 // once, within prime.DefaultTTL, instead of being looked up again. The
 // RRsets are not read: Ensure reads them when it runs, since spec.Content
 // (the server's address) is often known only then.

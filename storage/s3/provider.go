@@ -28,7 +28,7 @@ type Provider struct {
 	opts      options
 	log       *slog.Logger
 	client    *minio.Client
-	// primed is what Validate read, kept for the Ensure or Plan that
+	// primed is what Validate read, kept for the Ensure that
 	// follows (used once, while fresh).
 	primed prime.Cache[primeKey, primedRead]
 	// err is a configuration error found by the constructor (an unknown
